@@ -1,0 +1,897 @@
+//! Option codes: names, expected shapes and typed values.
+
+use super::Warning;
+use crate::escape::escape_bytes;
+use std::fmt::{self, Write};
+use std::net::Ipv4Addr;
+
+pub const PAD: u8 = 0;
+pub const SUBNET_MASK: u8 = 1;
+pub const ROUTER: u8 = 3;
+pub const DNS_SERVERS: u8 = 6;
+pub const HOSTNAME: u8 = 12;
+pub const DOMAIN_NAME: u8 = 15;
+pub const VENDOR_SPECIFIC: u8 = 43;
+pub const REQUESTED_IP: u8 = 50;
+pub const LEASE_TIME: u8 = 51;
+pub const OVERLOAD: u8 = 52;
+pub const MESSAGE_TYPE: u8 = 53;
+pub const SERVER_ID: u8 = 54;
+pub const PARAMETER_LIST: u8 = 55;
+pub const MESSAGE: u8 = 56;
+pub const MAX_MESSAGE_SIZE: u8 = 57;
+pub const RENEWAL_TIME: u8 = 58;
+pub const REBINDING_TIME: u8 = 59;
+pub const VENDOR_CLASS: u8 = 60;
+pub const CLIENT_ID: u8 = 61;
+pub const CLIENT_FQDN: u8 = 81;
+pub const RELAY_AGENT: u8 = 82;
+pub const CLASSLESS_ROUTE: u8 = 121;
+pub const CLASSLESS_ROUTE_MS: u8 = 249;
+pub const END: u8 = 255;
+
+/// DHCP message type (option 53).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageType(pub u8);
+
+impl MessageType {
+    pub const DISCOVER: Self = Self(1);
+    pub const OFFER: Self = Self(2);
+    pub const REQUEST: Self = Self(3);
+    pub const DECLINE: Self = Self(4);
+    pub const ACK: Self = Self(5);
+    pub const NAK: Self = Self(6);
+    pub const RELEASE: Self = Self(7);
+    pub const INFORM: Self = Self(8);
+    pub const FORCERENEW: Self = Self(9);
+
+    /// Upper-case name (`DISCOVER`, `LEASEQUERY`, …); `None` for unassigned values.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            1 => "DISCOVER",
+            2 => "OFFER",
+            3 => "REQUEST",
+            4 => "DECLINE",
+            5 => "ACK",
+            6 => "NAK",
+            7 => "RELEASE",
+            8 => "INFORM",
+            9 => "FORCERENEW",
+            10 => "LEASEQUERY",
+            11 => "LEASEUNASSIGNED",
+            12 => "LEASEUNKNOWN",
+            13 => "LEASEACTIVE",
+            14 => "BULKLEASEQUERY",
+            15 => "LEASEQUERYDONE",
+            16 => "ACTIVELEASEQUERY",
+            17 => "LEASEQUERYSTATUS",
+            18 => "TLS",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for MessageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "UNKNOWN({})", self.0),
+        }
+    }
+}
+
+/// How an option's value is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ip,
+    Ips,
+    IpPairs,
+    U8,
+    U16,
+    U32,
+    I32,
+    Secs,
+    Bool,
+    U16s,
+    Text,
+    Empty,
+    Hex,
+    MessageType,
+    ParamList,
+    ClientId,
+    Overload,
+    UserClass,
+    ClientFqdn,
+    RelayAgent,
+    Auth,
+    ClientArch,
+    ClientNdi,
+    MachineId,
+    DomainList,
+    SipServers,
+    ClasslessRoutes,
+    ViVendorClass,
+    ViVendorInfo,
+    StatusCode,
+}
+
+fn spec(code: u8) -> (&'static str, Kind) {
+    use Kind::*;
+    match code {
+        0 => ("Pad", Empty),
+        1 => ("Subnet Mask", Ip),
+        2 => ("Time Offset", I32),
+        3 => ("Router", Ips),
+        4 => ("Time Server", Ips),
+        5 => ("Name Server", Ips),
+        6 => ("Domain Name Server", Ips),
+        7 => ("Log Server", Ips),
+        8 => ("Cookie Server", Ips),
+        9 => ("LPR Server", Ips),
+        10 => ("Impress Server", Ips),
+        11 => ("Resource Location Server", Ips),
+        12 => ("Host Name", Text),
+        13 => ("Boot File Size", U16),
+        14 => ("Merit Dump File", Text),
+        15 => ("Domain Name", Text),
+        16 => ("Swap Server", Ip),
+        17 => ("Root Path", Text),
+        18 => ("Extensions Path", Text),
+        19 => ("IP Forwarding", Bool),
+        20 => ("Non-Local Source Routing", Bool),
+        21 => ("Policy Filter", IpPairs),
+        22 => ("Maximum Datagram Reassembly Size", U16),
+        23 => ("Default IP Time-to-Live", U8),
+        24 => ("Path MTU Aging Timeout", Secs),
+        25 => ("Path MTU Plateau Table", U16s),
+        26 => ("Interface MTU", U16),
+        27 => ("All Subnets are Local", Bool),
+        28 => ("Broadcast Address", Ip),
+        29 => ("Perform Mask Discovery", Bool),
+        30 => ("Mask Supplier", Bool),
+        31 => ("Perform Router Discovery", Bool),
+        32 => ("Router Solicitation Address", Ip),
+        33 => ("Static Route", IpPairs),
+        34 => ("Trailer Encapsulation", Bool),
+        35 => ("ARP Cache Timeout", Secs),
+        36 => ("Ethernet Encapsulation", Bool),
+        37 => ("TCP Default TTL", U8),
+        38 => ("TCP Keepalive Interval", Secs),
+        39 => ("TCP Keepalive Garbage", Bool),
+        40 => ("NIS Domain", Text),
+        41 => ("NIS Servers", Ips),
+        42 => ("NTP Servers", Ips),
+        43 => ("Vendor-Specific Information", Hex),
+        44 => ("NetBIOS Name Server", Ips),
+        45 => ("NetBIOS Datagram Distribution Server", Ips),
+        46 => ("NetBIOS Node Type", U8),
+        47 => ("NetBIOS Scope", Text),
+        48 => ("X Window Font Server", Ips),
+        49 => ("X Window Display Manager", Ips),
+        50 => ("Requested IP Address", Ip),
+        51 => ("IP Address Lease Time", Secs),
+        52 => ("Option Overload", Overload),
+        53 => ("DHCP Message Type", MessageType),
+        54 => ("Server Identifier", Ip),
+        55 => ("Parameter Request List", ParamList),
+        56 => ("Message", Text),
+        57 => ("Maximum DHCP Message Size", U16),
+        58 => ("Renewal Time (T1)", Secs),
+        59 => ("Rebinding Time (T2)", Secs),
+        60 => ("Vendor Class Identifier", Text),
+        61 => ("Client Identifier", ClientId),
+        62 => ("NetWare/IP Domain Name", Text),
+        63 => ("NetWare/IP Information", Hex),
+        64 => ("NIS+ Domain", Text),
+        65 => ("NIS+ Servers", Ips),
+        66 => ("TFTP Server Name", Text),
+        67 => ("Bootfile Name", Text),
+        68 => ("Mobile IP Home Agent", Ips),
+        69 => ("SMTP Server", Ips),
+        70 => ("POP3 Server", Ips),
+        71 => ("NNTP Server", Ips),
+        72 => ("WWW Server", Ips),
+        73 => ("Finger Server", Ips),
+        74 => ("IRC Server", Ips),
+        75 => ("StreetTalk Server", Ips),
+        76 => ("StreetTalk Directory Assistance Server", Ips),
+        77 => ("User Class", UserClass),
+        78 => ("Directory Agent", Hex),
+        79 => ("Service Scope", Hex),
+        80 => ("Rapid Commit", Empty),
+        81 => ("Client FQDN", ClientFqdn),
+        82 => ("Relay Agent Information", RelayAgent),
+        83 => ("iSNS", Hex),
+        85 => ("NDS Servers", Ips),
+        86 => ("NDS Tree Name", Text),
+        87 => ("NDS Context", Text),
+        88 => ("BCMCS Controller Domain Name List", DomainList),
+        89 => ("BCMCS Controller Address", Ips),
+        90 => ("Authentication", Auth),
+        91 => ("Client Last Transaction Time", Secs),
+        92 => ("Associated IP", Ips),
+        93 => ("Client System Architecture", ClientArch),
+        94 => ("Client Network Device Interface", ClientNdi),
+        95 => ("LDAP", Text),
+        97 => ("Client Machine Identifier", MachineId),
+        98 => ("User Authentication", Text),
+        99 => ("GeoConf Civic", Hex),
+        100 => ("PCode (TZ-POSIX)", Text),
+        101 => ("TCode (TZ-Database)", Text),
+        108 => ("IPv6-Only Preferred", Secs),
+        109 => ("DHCP4o6 Source Address", Hex),
+        112 => ("NetInfo Parent Server Address", Ips),
+        113 => ("NetInfo Parent Server Tag", Text),
+        114 => ("Captive-Portal URI", Text),
+        116 => ("Auto-Configure", U8),
+        117 => ("Name Service Search", U16s),
+        118 => ("Subnet Selection", Ip),
+        119 => ("Domain Search", DomainList),
+        120 => ("SIP Servers", SipServers),
+        121 => ("Classless Static Route", ClasslessRoutes),
+        122 => ("CableLabs Client Configuration", Hex),
+        123 => ("GeoConf", Hex),
+        124 => ("V-I Vendor Class", ViVendorClass),
+        125 => ("V-I Vendor-Specific Information", ViVendorInfo),
+        128..=135 => ("PXE (vendor-defined)", Hex),
+        136 => ("PANA Agent", Ips),
+        137 => ("LoST Server", DomainList),
+        138 => ("CAPWAP Access Controller", Ips),
+        141 => ("SIP UA Configuration Domains", DomainList),
+        145 => ("Forcerenew Nonce Capable", Hex),
+        150 => ("TFTP Server Address", Ips),
+        151 => ("Status Code", StatusCode),
+        152 => ("Base Time", U32),
+        153 => ("Start Time of State", Secs),
+        154 => ("Query Start Time", U32),
+        155 => ("Query End Time", U32),
+        156 => ("DHCP State", U8),
+        157 => ("Data Source", U8),
+        161 => ("MUD URL", Text),
+        175 => ("Etherboot", Hex),
+        208 => ("PXELINUX Magic", Hex),
+        209 => ("PXELINUX Configuration File", Text),
+        210 => ("PXELINUX Path Prefix", Text),
+        211 => ("PXELINUX Reboot Time", Secs),
+        212 => ("6RD", Hex),
+        213 => ("Access Network Domain Name", DomainList),
+        220 => ("Subnet Allocation", Hex),
+        221 => ("Virtual Subnet Selection", Hex),
+        249 => ("Classless Static Route (Microsoft)", ClasslessRoutes),
+        252 => ("Web Proxy Auto-Discovery", Text),
+        255 => ("End", Empty),
+        _ => ("Unknown", Hex),
+    }
+}
+
+/// Human name of an option code (`"Unknown"` for unassigned codes).
+pub fn name(code: u8) -> &'static str {
+    spec(code).0
+}
+
+/// Checks the length of a (concatenated) option value against its type.
+pub(crate) fn check(code: u8, data: &[u8]) -> Option<Warning> {
+    let len = data.len();
+    let bad = |expected| {
+        Some(Warning::BadLength {
+            code,
+            len,
+            expected,
+        })
+    };
+    let (_, kind) = spec(code);
+    match kind {
+        Kind::Ip if len != 4 => bad("4"),
+        Kind::Ips if len == 0 || len % 4 != 0 => bad("a non-zero multiple of 4"),
+        Kind::IpPairs if len == 0 || len % 8 != 0 => bad("a non-zero multiple of 8"),
+        Kind::U8 | Kind::Bool | Kind::MessageType | Kind::Overload if len != 1 => bad("1"),
+        Kind::U16 if len != 2 => bad("2"),
+        Kind::U32 | Kind::I32 | Kind::Secs if len != 4 => bad("4"),
+        Kind::U16s | Kind::ClientArch if len == 0 || len % 2 != 0 => {
+            bad("a non-zero multiple of 2")
+        }
+        Kind::Text | Kind::ParamList if len == 0 => bad("at least 1"),
+        Kind::ClientId if len < 2 => bad("at least 2"),
+        Kind::ClientFqdn if len < 3 => bad("at least 3"),
+        Kind::ClientNdi if len != 3 => bad("3"),
+        Kind::MachineId if len != 17 => bad("17"),
+        Kind::Auth if len < 11 => bad("at least 11"),
+        Kind::Empty if len != 0 && code != PAD && code != END => bad("0"),
+        _ => match Value::decode(code, data) {
+            Value::Invalid { reason, .. } => Some(Warning::BadValue { code, reason }),
+            _ => None,
+        },
+    }
+}
+
+/// A typed option value, borrowing the option bytes where it can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    Ip(Ipv4Addr),
+    Ips(Vec<Ipv4Addr>),
+    IpPairs(Vec<(Ipv4Addr, Ipv4Addr)>),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    I32(i32),
+    Seconds(u32),
+    Bool(bool),
+    U16s(Vec<u16>),
+    /// Text from the wire, raw: escape before display ([`Value::fmt`] does).
+    Text(&'a [u8]),
+    Empty,
+    Hex(&'a [u8]),
+    MessageType(MessageType),
+    ParamList(&'a [u8]),
+    ClientId {
+        htype: u8,
+        id: &'a [u8],
+    },
+    Overload(u8),
+    UserClass(Vec<&'a [u8]>),
+    ClientFqdn {
+        flags: u8,
+        rcode1: u8,
+        rcode2: u8,
+        /// Already escaped for display.
+        name: String,
+    },
+    RelayAgent(Vec<SubOption<'a>>),
+    Auth {
+        protocol: u8,
+        algorithm: u8,
+        rdm: u8,
+        replay: u64,
+        info: &'a [u8],
+    },
+    ClientArch(Vec<u16>),
+    ClientNdi {
+        kind: u8,
+        major: u8,
+        minor: u8,
+    },
+    MachineId {
+        kind: u8,
+        id: &'a [u8],
+    },
+    /// Names already escaped for display.
+    DomainList(Vec<String>),
+    SipServers(Box<Value<'a>>),
+    ClasslessRoutes(Vec<Route>),
+    /// Options 124/125: per enterprise number, the data (125: sub-options inside).
+    Vendors(Vec<(u32, &'a [u8])>),
+    StatusCode {
+        code: u8,
+        message: &'a [u8],
+    },
+    /// The bytes do not fit the type: shown as hex with the reason.
+    Invalid {
+        reason: &'static str,
+        raw: &'a [u8],
+    },
+}
+
+/// One route of option 121/249.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub destination: Ipv4Addr,
+    pub prefix: u8,
+    pub router: Ipv4Addr,
+}
+
+/// A relay agent (82) sub-option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubOption<'a> {
+    pub code: u8,
+    pub data: &'a [u8],
+}
+
+impl SubOption<'_> {
+    pub fn name(&self) -> &'static str {
+        match self.code {
+            1 => "Agent Circuit ID",
+            2 => "Agent Remote ID",
+            4 => "DOCSIS Device Class",
+            5 => "Link Selection",
+            6 => "Subscriber ID",
+            7 => "RADIUS Attributes",
+            8 => "Authentication",
+            9 => "Vendor-Specific Information",
+            10 => "Relay Agent Flags",
+            11 => "Server Identifier Override",
+            12 => "Relay Source",
+            151 => "Virtual Subnet Selection",
+            152 => "Virtual Subnet Selection Control",
+            _ => "Unknown",
+        }
+    }
+}
+
+impl fmt::Display for SubOption<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): ", self.name(), self.code)?;
+        match (self.code, self.data) {
+            (5 | 11, &[a, b, c, d]) => write!(f, "{}", Ipv4Addr::new(a, b, c, d)),
+            (1 | 2 | 6, d) if d.iter().all(|b| b.is_ascii_graphic() || *b == b' ') => {
+                f.write_str(&escape_bytes(d))
+            }
+            (10, &[flags]) => write!(f, "flags 0x{flags:02x}"),
+            (152, []) => f.write_str("(present)"),
+            (9, d) => fmt_vendor_list(f, &parse_vendors(d).unwrap_or_default(), d),
+            (_, d) => f.write_str(&hex(d)),
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    /// Decodes `data` as option `code`. Never fails: a mismatch gives [`Value::Invalid`].
+    pub fn decode(code: u8, data: &'a [u8]) -> Value<'a> {
+        let invalid = |reason| Value::Invalid { reason, raw: data };
+        let (_, kind) = spec(code);
+        match kind {
+            Kind::Ip => match data {
+                &[a, b, c, d] => Value::Ip(Ipv4Addr::new(a, b, c, d)),
+                _ => invalid("expected 4 bytes"),
+            },
+            Kind::Ips if !data.is_empty() && data.len() % 4 == 0 => {
+                Value::Ips(data.chunks_exact(4).map(ip4).collect())
+            }
+            Kind::IpPairs if !data.is_empty() && data.len() % 8 == 0 => Value::IpPairs(
+                data.chunks_exact(8)
+                    .map(|p| (ip4(&p[..4]), ip4(&p[4..])))
+                    .collect(),
+            ),
+            Kind::U8 => match data {
+                &[v] => Value::U8(v),
+                _ => invalid("expected 1 byte"),
+            },
+            Kind::Bool => match data {
+                &[v] => Value::Bool(v != 0),
+                _ => invalid("expected 1 byte"),
+            },
+            Kind::U16 => match data {
+                &[a, b] => Value::U16(u16::from_be_bytes([a, b])),
+                _ => invalid("expected 2 bytes"),
+            },
+            Kind::U32 | Kind::Secs | Kind::I32 => match data {
+                &[a, b, c, d] => {
+                    let v = u32::from_be_bytes([a, b, c, d]);
+                    match kind {
+                        Kind::U32 => Value::U32(v),
+                        Kind::I32 => Value::I32(v as i32),
+                        _ => Value::Seconds(v),
+                    }
+                }
+                _ => invalid("expected 4 bytes"),
+            },
+            Kind::U16s | Kind::ClientArch if !data.is_empty() && data.len() % 2 == 0 => {
+                let v = data
+                    .chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect();
+                if kind == Kind::ClientArch {
+                    Value::ClientArch(v)
+                } else {
+                    Value::U16s(v)
+                }
+            }
+            Kind::Text => Value::Text(data),
+            Kind::Empty if data.is_empty() => Value::Empty,
+            Kind::MessageType => match data {
+                &[t] => Value::MessageType(MessageType(t)),
+                _ => invalid("expected 1 byte"),
+            },
+            Kind::ParamList => Value::ParamList(data),
+            Kind::ClientId => match data {
+                [htype, id @ ..] if !id.is_empty() => Value::ClientId { htype: *htype, id },
+                _ => invalid("expected a type byte and an identifier"),
+            },
+            Kind::Overload => match data {
+                &[v @ 1..=3] => Value::Overload(v),
+                _ => invalid("expected 1, 2 or 3"),
+            },
+            Kind::UserClass => match parse_user_class(data) {
+                Some(classes) => Value::UserClass(classes),
+                // Many Microsoft clients send a plain string instead of RFC 3004 records.
+                None => Value::Text(data),
+            },
+            Kind::ClientFqdn => match data {
+                &[flags, rcode1, rcode2, ref name @ ..] => {
+                    let name = if flags & 0x04 != 0 {
+                        match dns_names(name, false) {
+                            Ok(mut names) if names.len() <= 1 => names.pop().unwrap_or_default(),
+                            _ => return invalid("bad DNS wire-format name"),
+                        }
+                    } else {
+                        escape_bytes(name)
+                    };
+                    Value::ClientFqdn {
+                        flags,
+                        rcode1,
+                        rcode2,
+                        name,
+                    }
+                }
+                _ => invalid("expected at least 3 bytes"),
+            },
+            Kind::RelayAgent => match parse_tlv(data) {
+                Some(subs) => Value::RelayAgent(subs),
+                None => invalid("sub-option overruns the option"),
+            },
+            Kind::Auth => match data {
+                [protocol, algorithm, rdm, rest @ ..] if rest.len() >= 8 => Value::Auth {
+                    protocol: *protocol,
+                    algorithm: *algorithm,
+                    rdm: *rdm,
+                    replay: u64::from_be_bytes(rest[..8].try_into().unwrap_or_default()),
+                    info: &rest[8..],
+                },
+                _ => invalid("expected at least 11 bytes"),
+            },
+            Kind::ClientNdi => match data {
+                &[kind, major, minor] => Value::ClientNdi { kind, major, minor },
+                _ => invalid("expected 3 bytes"),
+            },
+            Kind::MachineId => match data {
+                [kind, id @ ..] if id.len() == 16 => Value::MachineId { kind: *kind, id },
+                _ => invalid("expected 17 bytes"),
+            },
+            Kind::DomainList => match dns_names(data, true) {
+                Ok(names) => Value::DomainList(names),
+                Err(reason) => invalid(reason),
+            },
+            Kind::SipServers => match data {
+                [0, names @ ..] => match dns_names(names, true) {
+                    Ok(n) => Value::SipServers(Box::new(Value::DomainList(n))),
+                    Err(reason) => invalid(reason),
+                },
+                [1, ips @ ..] if !ips.is_empty() && ips.len() % 4 == 0 => {
+                    Value::SipServers(Box::new(Value::Ips(ips.chunks_exact(4).map(ip4).collect())))
+                }
+                _ => invalid("unknown encoding byte"),
+            },
+            Kind::ClasslessRoutes => match parse_routes(data) {
+                Ok(r) => Value::ClasslessRoutes(r),
+                Err(reason) => invalid(reason),
+            },
+            Kind::ViVendorClass | Kind::ViVendorInfo => match parse_vendors(data) {
+                Some(v) => Value::Vendors(v),
+                None => invalid("enterprise data overruns the option"),
+            },
+            Kind::StatusCode => match data {
+                [code, message @ ..] => Value::StatusCode {
+                    code: *code,
+                    message,
+                },
+                [] => invalid("expected at least 1 byte"),
+            },
+            Kind::Hex => Value::Hex(data),
+            Kind::Ips | Kind::IpPairs => invalid("length is not a multiple of the address size"),
+            Kind::U16s | Kind::ClientArch => invalid("length is not a multiple of 2"),
+            Kind::Empty => invalid("expected no data"),
+        }
+    }
+}
+
+fn ip4(c: &[u8]) -> Ipv4Addr {
+    match c {
+        &[a, b, c, d] => Ipv4Addr::new(a, b, c, d),
+        _ => Ipv4Addr::UNSPECIFIED,
+    }
+}
+
+fn parse_tlv(mut data: &[u8]) -> Option<Vec<SubOption<'_>>> {
+    let mut out = Vec::new();
+    while let [code, len, rest @ ..] = data {
+        let len = usize::from(*len);
+        let value = rest.get(..len)?;
+        out.push(SubOption {
+            code: *code,
+            data: value,
+        });
+        data = &rest[len..];
+    }
+    data.is_empty().then_some(out)
+}
+
+fn parse_user_class(mut data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while let [len, rest @ ..] = data {
+        let len = usize::from(*len);
+        if len == 0 {
+            return None;
+        }
+        out.push(rest.get(..len)?);
+        data = &rest[len..];
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn parse_vendors(mut data: &[u8]) -> Option<Vec<(u32, &[u8])>> {
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let (&[a, b, c, d, len], rest) = data.split_first_chunk::<5>()?;
+        let len = usize::from(len);
+        out.push((u32::from_be_bytes([a, b, c, d]), rest.get(..len)?));
+        data = &rest[len..];
+    }
+    Some(out)
+}
+
+fn parse_routes(mut data: &[u8]) -> Result<Vec<Route>, &'static str> {
+    let mut out = Vec::new();
+    while let [width, rest @ ..] = data {
+        if *width > 32 {
+            return Err("route prefix width above 32");
+        }
+        let significant = usize::from(width.div_ceil(8));
+        let Some(dest) = rest.get(..significant) else {
+            return Err("route truncated");
+        };
+        let Some(router) = rest.get(significant..significant + 4) else {
+            return Err("route truncated");
+        };
+        let mut octets = [0u8; 4];
+        octets[..significant].copy_from_slice(dest);
+        out.push(Route {
+            destination: Ipv4Addr::from(octets),
+            prefix: *width,
+            router: ip4(router),
+        });
+        data = &rest[significant + 4..];
+    }
+    Ok(out)
+}
+
+/// Decodes DNS wire-format names (RFC 1035 §4.1.4), with compression pointers relative to
+/// the start of `data` (RFC 3397 §2). Labels are escaped as they are read.
+fn dns_names(data: &[u8], allow_pointers: bool) -> Result<Vec<String>, &'static str> {
+    let mut names = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let mut name = String::new();
+        let mut cursor = pos;
+        let mut jumped = false;
+        let mut jumps = 0;
+        loop {
+            let Some(&len) = data.get(cursor) else {
+                return Err("name runs past the end of the option");
+            };
+            if len == 0 {
+                if !jumped {
+                    pos = cursor + 1;
+                }
+                break;
+            }
+            if len & 0xc0 == 0xc0 {
+                if !allow_pointers {
+                    return Err("compression pointer not allowed here");
+                }
+                let Some(&low) = data.get(cursor + 1) else {
+                    return Err("truncated compression pointer");
+                };
+                let target = usize::from(len & 0x3f) << 8 | usize::from(low);
+                jumps += 1;
+                if target >= data.len() || jumps > 64 {
+                    return Err("bad compression pointer");
+                }
+                if !jumped {
+                    pos = cursor + 2;
+                    jumped = true;
+                }
+                cursor = target;
+                continue;
+            }
+            if len & 0xc0 != 0 {
+                return Err("bad label type");
+            }
+            let Some(label) = data.get(cursor + 1..cursor + 1 + usize::from(len)) else {
+                return Err("label runs past the end of the option");
+            };
+            if !name.is_empty() {
+                name.push('.');
+            }
+            crate::escape::push_escaped(&mut name, label);
+            if name.len() > 1024 {
+                return Err("name too long");
+            }
+            cursor += 1 + usize::from(len);
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Lower-case hex without separators.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Lower-case colon-separated hex, as MAC addresses are written.
+pub fn colon_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn fmt_vendor_list(f: &mut fmt::Formatter<'_>, v: &[(u32, &[u8])], raw: &[u8]) -> fmt::Result {
+    if v.is_empty() {
+        return f.write_str(&hex(raw));
+    }
+    for (i, (enterprise, data)) in v.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "enterprise {enterprise}: {}", hex(data))?;
+    }
+    Ok(())
+}
+
+fn fmt_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{it}")?;
+    }
+    Ok(())
+}
+
+/// Seconds as `86400 (1d)`.
+pub fn fmt_secs(f: &mut impl Write, secs: u32) -> fmt::Result {
+    if secs == u32::MAX {
+        return write!(f, "{secs} (infinite)");
+    }
+    let (d, h, m, s) = (secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    write!(f, "{secs} (")?;
+    let mut any = false;
+    for (v, unit) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
+        if v > 0 {
+            write!(f, "{v}{unit}")?;
+            any = true;
+        }
+    }
+    if !any {
+        f.write_str("0s")?;
+    }
+    f.write_str(")")
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Ip(ip) => write!(f, "{ip}"),
+            Value::Ips(ips) => fmt_list(f, ips),
+            Value::IpPairs(p) => {
+                for (i, (a, b)) in p.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}/{b}")?;
+                }
+                Ok(())
+            }
+            Value::U8(v) => write!(f, "{v}"),
+            Value::U16(v) => write!(f, "{v}"),
+            Value::U32(v) => write!(f, "{v}"),
+            Value::I32(v) => write!(f, "{v}"),
+            Value::Seconds(s) => fmt_secs(f, *s),
+            Value::Bool(b) => write!(f, "{}", if *b { "enabled" } else { "disabled" }),
+            Value::U16s(v) | Value::ClientArch(v) => fmt_list(f, v),
+            Value::Text(t) => f.write_str(&escape_bytes(t)),
+            Value::Empty => f.write_str("(empty)"),
+            Value::Hex(h) => f.write_str(&hex(h)),
+            Value::MessageType(t) => write!(f, "{t}"),
+            Value::ParamList(p) => {
+                for (i, c) in p.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{c} {}", name(*c))?;
+                }
+                Ok(())
+            }
+            Value::ClientId { htype, id } => {
+                if *htype == 1 && id.len() == 6 {
+                    write!(f, "ethernet {}", colon_hex(id))
+                } else {
+                    write!(f, "type {htype} {}", hex(id))
+                }
+            }
+            Value::Overload(v) => f.write_str(match v {
+                1 => "file holds options",
+                2 => "sname holds options",
+                _ => "sname and file hold options",
+            }),
+            Value::UserClass(c) => {
+                for (i, class) in c.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(&escape_bytes(class))?;
+                }
+                Ok(())
+            }
+            Value::ClientFqdn {
+                flags,
+                rcode1,
+                rcode2,
+                name,
+            } => write!(
+                f,
+                "flags 0x{flags:02x} (S={} O={} E={} N={}) rcode {rcode1}/{rcode2} name {}",
+                flags & 1,
+                flags >> 1 & 1,
+                flags >> 2 & 1,
+                flags >> 3 & 1,
+                name
+            ),
+            Value::RelayAgent(subs) => {
+                for (i, s) in subs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{s}")?;
+                }
+                Ok(())
+            }
+            Value::Auth {
+                protocol,
+                algorithm,
+                rdm,
+                replay,
+                info,
+            } => write!(
+                f,
+                "protocol {protocol} algorithm {algorithm} rdm {rdm} replay {replay:#018x} info {}",
+                hex(info)
+            ),
+            Value::ClientNdi { kind, major, minor } => {
+                write!(f, "type {kind} version {major}.{minor}")
+            }
+            Value::MachineId { kind, id } => {
+                write!(f, "type {kind} ")?;
+                for (i, b) in id.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        f.write_str("-")?;
+                    }
+                    write!(f, "{b:02x}")?;
+                }
+                Ok(())
+            }
+            Value::DomainList(names) => {
+                for (i, n) in names.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(n)?;
+                }
+                Ok(())
+            }
+            Value::SipServers(inner) => write!(f, "{inner}"),
+            Value::ClasslessRoutes(routes) => {
+                for (i, r) in routes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}/{} via {}", r.destination, r.prefix, r.router)?;
+                }
+                Ok(())
+            }
+            Value::Vendors(v) => fmt_vendor_list(f, v, &[]),
+            Value::StatusCode { code, message } => {
+                write!(f, "{code} {}", escape_bytes(message))
+            }
+            Value::Invalid { reason, raw } => write!(f, "{} (invalid: {reason})", hex(raw)),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! dhcpscope: DHCPv4 capture decoding, exchange tracking and diagnostics.
+//!
+//! Data flows one way: [`source`] (pcap/pcapng files, stdin) → [`frame`] (link, VLAN, IPv4, UDP)
+//! → [`dhcp`] (our own tolerant codec) → views ([`output`]).
+
+pub mod cli;
+pub mod dhcp;
+pub mod escape;
+pub mod frame;
+pub mod output;
+pub mod pipeline;
+pub mod source;
+pub mod time;

@@ -1,0 +1,75 @@
+//! Capture timestamps: exact (secs, nanos) in the core, chrono only when formatting.
+
+use std::fmt;
+
+/// A capture timestamp, exact to the nanosecond, plus how many fractional digits the
+/// source recorded (6 for classic pcap, 9 for nanosecond pcap, per `if_tsresol` for pcapng).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    pub const fn new(secs: i64, nanos: u32) -> Self {
+        Self { secs, nanos }
+    }
+
+    /// Nanoseconds since the epoch (saturating; fine for any capture date).
+    pub fn as_nanos(self) -> i128 {
+        i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+    }
+
+    /// `self - earlier` in milliseconds (negative when `earlier` is later).
+    pub fn millis_since(self, earlier: Timestamp) -> f64 {
+        (self.as_nanos() - earlier.as_nanos()) as f64 / 1e6
+    }
+
+    /// RFC 3339 in UTC with `digits` fractional digits (0..=9), e.g. `2026-11-28T02:10:00.123456Z`.
+    pub fn rfc3339(self, digits: u8) -> Rfc3339 {
+        Rfc3339 {
+            ts: self,
+            digits: digits.min(9),
+        }
+    }
+}
+
+/// Display adapter returned by [`Timestamp::rfc3339`]; formats without allocating.
+pub struct Rfc3339 {
+    ts: Timestamp,
+    digits: u8,
+}
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match chrono::DateTime::from_timestamp(self.ts.secs, 0) {
+            Some(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S"))?,
+            None => write!(f, "@{}", self.ts.secs)?,
+        }
+        if self.digits > 0 {
+            let scaled = self.ts.nanos / 10u32.pow(9 - u32::from(self.digits));
+            write!(f, ".{:0width$}", scaled, width = usize::from(self.digits))?;
+        }
+        f.write_str("Z")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_keeps_the_requested_precision() {
+        let ts = Timestamp::new(1_700_000_000, 123_456_789);
+        assert_eq!(ts.rfc3339(9).to_string(), "2023-11-14T22:13:20.123456789Z");
+        assert_eq!(ts.rfc3339(6).to_string(), "2023-11-14T22:13:20.123456Z");
+        assert_eq!(ts.rfc3339(0).to_string(), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn millis_between_timestamps() {
+        let a = Timestamp::new(10, 900_000_000);
+        let b = Timestamp::new(11, 1_000_000);
+        assert!((b.millis_since(a) - 101.0).abs() < 1e-9);
+    }
+}
