@@ -4,10 +4,13 @@
 //! → [`dhcp`] (our own tolerant codec) → views ([`output`]).
 
 pub mod cli;
+pub mod craft;
 pub mod dhcp;
 pub mod escape;
 pub mod frame;
 pub mod output;
+pub mod pcap_writer;
 pub mod pipeline;
 pub mod source;
+pub mod synth;
 pub mod time;

@@ -271,25 +271,23 @@ impl FileSource {
             return Err(SourceError::UnknownFormat(name.to_owned()));
         }
 
+        // The buffer must hold the whole prefix: pcap-parser parses the header from one read.
+        let capacity = INITIAL_BUFFER.max(prefix.len().next_power_of_two());
         let read_error = Arc::new(Mutex::new(None));
         let stream = ErrorKeepingReader {
             inner: Cursor::new(prefix).chain(input),
             error: Arc::clone(&read_error),
         };
-        // The buffer must hold the whole prefix: pcap-parser parses the header from one read.
-        let capacity = INITIAL_BUFFER
-            .max(MAX_BUFFER.min(stream.inner.get_ref().0.get_ref().len().next_power_of_two()));
         let not_recognized = |e: PcapError<&[u8]>| header_corrupt(describe(&e));
         let (reader, format): (Box<dyn PcapReaderIterator + Send>, Format) = if is_pcapng {
-            let reader = PcapNGReader::new(capacity, stream).map_err(|e| not_recognized(e))?;
+            let reader = PcapNGReader::new(capacity, stream).map_err(not_recognized)?;
             let format = Format::PcapNg {
                 big_endian: false,
                 interfaces: Vec::new(),
             };
             (Box::new(reader), format)
         } else {
-            let mut reader =
-                LegacyPcapReader::new(capacity, stream).map_err(|e| not_recognized(e))?;
+            let mut reader = LegacyPcapReader::new(capacity, stream).map_err(not_recognized)?;
             let format = match reader.next() {
                 Ok((_, PcapBlockOwned::LegacyHeader(header))) => Format::Pcap {
                     big_endian: header.is_bigendian(),
@@ -479,6 +477,7 @@ impl FileSource {
     /// Lets pcap-parser parse a section header or interface description (it tracks the
     /// section byte order itself, so every SHB must go through it).
     fn parse_header_block(&mut self, block_len: usize) -> Result<(), SourceError> {
+        let big_endian = self.section_big_endian();
         let parsed = match self.reader.next() {
             Ok((len, PcapBlockOwned::NG(Block::SectionHeader(shb)))) if len == block_len => {
                 Ok(Parsed::Section {
@@ -486,7 +485,6 @@ impl FileSource {
                 })
             }
             Ok((len, PcapBlockOwned::NG(Block::InterfaceDescription(idb)))) if len == block_len => {
-                let big_endian = self.section_big_endian();
                 // pcap-parser reads if_tsoffset little-endian only: decode it ourselves.
                 let ts_offset = idb
                     .options
@@ -681,7 +679,7 @@ fn check_block_len(len: u32) -> Option<String> {
         Some(format!(
             "block length {len} is less than the {MIN_BLOCK_LEN}-byte minimum"
         ))
-    } else if len % 4 != 0 {
+    } else if !len.is_multiple_of(4) {
         Some(format!("block length {len} is not a multiple of 4"))
     } else if len as usize > MAX_BUFFER {
         Some(format!(
@@ -761,5 +759,752 @@ impl<R: Read> Read for ErrorKeepingReader<R> {
                 ok => return ok,
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    // ----- writers for test captures -----
+
+    fn put_u16(out: &mut Vec<u8>, value: u16, big_endian: bool) {
+        out.extend(if big_endian {
+            value.to_be_bytes()
+        } else {
+            value.to_le_bytes()
+        });
+    }
+
+    fn put_u32(out: &mut Vec<u8>, value: u32, big_endian: bool) {
+        out.extend(if big_endian {
+            value.to_be_bytes()
+        } else {
+            value.to_le_bytes()
+        });
+    }
+
+    fn pcap_header(big_endian: bool, nanos: bool, linktype: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let magic = if nanos {
+            PCAP_MAGIC_NANOS
+        } else {
+            PCAP_MAGIC_MICROS
+        };
+        put_u32(&mut out, magic, big_endian);
+        put_u16(&mut out, 2, big_endian);
+        put_u16(&mut out, 4, big_endian);
+        put_u32(&mut out, 0, big_endian); // thiszone
+        put_u32(&mut out, 0, big_endian); // sigfigs
+        put_u32(&mut out, 262_144, big_endian);
+        put_u32(&mut out, linktype, big_endian);
+        out
+    }
+
+    fn pcap_record(big_endian: bool, secs: u32, frac: u32, data: &[u8], orig_len: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_u32(&mut out, secs, big_endian);
+        put_u32(&mut out, frac, big_endian);
+        put_u32(&mut out, data.len() as u32, big_endian);
+        put_u32(&mut out, orig_len, big_endian);
+        out.extend_from_slice(data);
+        out
+    }
+
+    /// Builds a pcapng stream block by block.
+    struct PcapNg {
+        big_endian: bool,
+        bytes: Vec<u8>,
+    }
+
+    impl PcapNg {
+        fn new(big_endian: bool) -> Self {
+            let mut ng = PcapNg {
+                big_endian,
+                bytes: Vec::new(),
+            };
+            ng.section(big_endian);
+            ng
+        }
+
+        fn section(&mut self, big_endian: bool) {
+            self.big_endian = big_endian;
+            let mut body = Vec::new();
+            put_u32(&mut body, BYTE_ORDER_MAGIC, big_endian);
+            put_u16(&mut body, 1, big_endian);
+            put_u16(&mut body, 0, big_endian);
+            body.extend(if big_endian {
+                (-1i64).to_be_bytes()
+            } else {
+                (-1i64).to_le_bytes()
+            });
+            self.block(SHB_TYPE, &body);
+        }
+
+        fn block(&mut self, block_type: u32, body: &[u8]) {
+            let mut padded = body.to_vec();
+            padded.resize(body.len().div_ceil(4) * 4, 0);
+            let len = (padded.len() + 12) as u32;
+            let be = self.big_endian;
+            put_u32(&mut self.bytes, block_type, be);
+            put_u32(&mut self.bytes, len, be);
+            self.bytes.extend(padded);
+            put_u32(&mut self.bytes, len, be);
+        }
+
+        fn options(&self, options: &[(u16, &[u8])]) -> Vec<u8> {
+            let mut out = Vec::new();
+            for (code, value) in options {
+                put_u16(&mut out, *code, self.big_endian);
+                put_u16(&mut out, value.len() as u16, self.big_endian);
+                out.extend_from_slice(value);
+                out.resize(out.len().div_ceil(4) * 4, 0);
+            }
+            if !options.is_empty() {
+                out.extend([0; 4]); // opt_endofopt
+            }
+            out
+        }
+
+        fn interface(&mut self, linktype: u16, snaplen: u32, options: &[(u16, &[u8])]) {
+            let mut body = Vec::new();
+            put_u16(&mut body, linktype, self.big_endian);
+            put_u16(&mut body, 0, self.big_endian);
+            put_u32(&mut body, snaplen, self.big_endian);
+            body.extend(self.options(options));
+            self.block(IDB_TYPE, &body);
+        }
+
+        fn packet_body(&self, interface: u32, ticks: u64, data: &[u8], orig_len: u32) -> Vec<u8> {
+            let mut body = Vec::new();
+            put_u32(&mut body, interface, self.big_endian);
+            put_u32(&mut body, (ticks >> 32) as u32, self.big_endian);
+            put_u32(&mut body, ticks as u32, self.big_endian);
+            put_u32(&mut body, data.len() as u32, self.big_endian);
+            put_u32(&mut body, orig_len, self.big_endian);
+            body.extend_from_slice(data);
+            body
+        }
+
+        fn enhanced(&mut self, interface: u32, ticks: u64, data: &[u8], orig_len: u32) {
+            let mut body = self.packet_body(interface, ticks, data, orig_len);
+            // An epb_flags option, which pcap-parser would collect into a Vec.
+            body.resize(body.len().div_ceil(4) * 4, 0);
+            body.extend(self.options(&[(2, &[0, 0, 0, 1])]));
+            self.block(EPB_TYPE, &body);
+        }
+
+        /// Obsolete Packet Block: 16-bit interface id and drops count.
+        fn obsolete(&mut self, interface: u16, ticks: u64, data: &[u8]) {
+            let mut body = self.packet_body(0, ticks, data, data.len() as u32);
+            let mut head = Vec::new();
+            put_u16(&mut head, interface, self.big_endian);
+            put_u16(&mut head, 0, self.big_endian);
+            body.splice(0..4, head);
+            self.block(PB_TYPE, &body);
+        }
+
+        fn simple(&mut self, data: &[u8], orig_len: u32) {
+            let mut body = Vec::new();
+            put_u32(&mut body, orig_len, self.big_endian);
+            body.extend_from_slice(data);
+            self.block(SPB_TYPE, &body);
+        }
+    }
+
+    // ----- reading helpers -----
+
+    #[derive(Debug, PartialEq)]
+    struct Frame {
+        number: u64,
+        ts: Timestamp,
+        ts_digits: u8,
+        linktype: u16,
+        orig_len: u32,
+        data: Vec<u8>,
+    }
+
+    fn open_bytes(bytes: Vec<u8>) -> Result<FileSource, SourceError> {
+        FileSource::from_reader("test", Cursor::new(bytes))
+    }
+
+    /// Every frame, then the error that ended the stream (if any); checks that the source
+    /// stays at `Ok(None)` afterwards.
+    fn read_all(source: &mut FileSource) -> (Vec<Frame>, Option<SourceError>) {
+        let mut frames = Vec::new();
+        let error = loop {
+            match source.next_frame() {
+                Ok(Some(f)) => frames.push(Frame {
+                    number: f.number,
+                    ts: f.ts,
+                    ts_digits: f.ts_digits,
+                    linktype: f.linktype,
+                    orig_len: f.orig_len,
+                    data: f.data.to_vec(),
+                }),
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        assert!(matches!(source.next_frame(), Ok(None)));
+        assert!(matches!(source.next_frame(), Ok(None)));
+        (frames, error)
+    }
+
+    fn frames_of(bytes: Vec<u8>) -> Vec<Frame> {
+        let (frames, error) = read_all(&mut open_bytes(bytes).unwrap());
+        assert!(error.is_none(), "{error:?}");
+        frames
+    }
+
+    // ----- classic pcap -----
+
+    #[test]
+    fn pcap_microseconds_little_endian() {
+        let mut file = pcap_header(false, false, 1);
+        file.extend(pcap_record(false, 1_700_000_000, 123_456, b"first", 5));
+        file.extend(pcap_record(false, 1_700_000_001, 999_999, b"second!", 60));
+        let frames = frames_of(file);
+        assert_eq!(
+            frames,
+            vec![
+                Frame {
+                    number: 1,
+                    ts: Timestamp::new(1_700_000_000, 123_456_000),
+                    ts_digits: 6,
+                    linktype: linktype::ETHERNET,
+                    orig_len: 5,
+                    data: b"first".to_vec(),
+                },
+                Frame {
+                    number: 2,
+                    ts: Timestamp::new(1_700_000_001, 999_999_000),
+                    ts_digits: 6,
+                    linktype: linktype::ETHERNET,
+                    orig_len: 60,
+                    data: b"second!".to_vec(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn pcap_nanoseconds_keep_every_digit() {
+        let mut file = pcap_header(false, true, 1);
+        file.extend(pcap_record(false, 10, 123_456_789, b"x", 1));
+        let frames = frames_of(file);
+        assert_eq!(frames[0].ts, Timestamp::new(10, 123_456_789));
+        assert_eq!(frames[0].ts_digits, 9);
+    }
+
+    #[test]
+    fn pcap_big_endian_micro_and_nano() {
+        for nanos in [false, true] {
+            let mut file = pcap_header(true, nanos, 113);
+            file.extend(pcap_record(true, 0x0102_0304, 500, b"abc", 300));
+            let frames = frames_of(file);
+            assert_eq!(frames.len(), 1);
+            let f = &frames[0];
+            assert_eq!(f.linktype, linktype::LINUX_SLL);
+            assert_eq!(f.orig_len, 300);
+            assert_eq!(f.data, b"abc");
+            let nanos_expected = if nanos { 500 } else { 500_000 };
+            assert_eq!(f.ts, Timestamp::new(0x0102_0304, nanos_expected));
+            assert_eq!(f.ts_digits, if nanos { 9 } else { 6 });
+        }
+    }
+
+    #[test]
+    fn pcap_link_type_aliases_and_fcs_bits() {
+        for (stored, expected) in [(12, 101), (14, 101), (101, 101), (0x1400_0001, 1)] {
+            let mut file = pcap_header(false, false, stored);
+            file.extend(pcap_record(false, 0, 0, b"x", 1));
+            assert_eq!(frames_of(file)[0].linktype, expected, "stored {stored:#x}");
+        }
+    }
+
+    #[test]
+    fn pcap_out_of_range_fraction_is_normalised() {
+        let mut file = pcap_header(false, false, 1);
+        file.extend(pcap_record(false, 5, 2_500_000, b"x", 1));
+        assert_eq!(frames_of(file)[0].ts, Timestamp::new(7, 500_000_000));
+    }
+
+    #[test]
+    fn pcap_record_larger_than_the_initial_buffer() {
+        let big = vec![0xAB; 200_000];
+        let mut file = pcap_header(false, false, 1);
+        file.extend(pcap_record(false, 1, 0, b"small", 5));
+        file.extend(pcap_record(false, 2, 0, &big, 200_000));
+        file.extend(pcap_record(false, 3, 0, b"after", 5));
+        let frames = frames_of(file);
+        assert_eq!(frames.len(), 3);
+        assert_eq!(frames[1].data, big);
+        assert_eq!(frames[2].data, b"after");
+    }
+
+    #[test]
+    fn pcap_truncated_mid_record_keeps_earlier_frames() {
+        let mut file = pcap_header(false, false, 1);
+        file.extend(pcap_record(false, 1, 0, &[1; 40], 40));
+        file.extend(pcap_record(false, 2, 0, &[2; 50], 50));
+        let broken_at = file.len() as u64;
+        let third = pcap_record(false, 3, 0, &[3; 342], 342);
+        file.extend(&third[..16 + 11]);
+        let (frames, error) = read_all(&mut open_bytes(file).unwrap());
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[1].data, [2; 50]);
+        match error {
+            Some(SourceError::Truncated {
+                after_frame,
+                offset,
+                detail,
+            }) => {
+                assert_eq!(after_frame, 2);
+                assert_eq!(offset, broken_at);
+                assert_eq!(offset, 24 + 56 + 66);
+                assert_eq!(detail, "record header says 342 captured bytes, only 11 remain");
+            }
+            other => panic!("expected Truncated, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pcap_truncated_inside_record_header() {
+        let mut file = pcap_header(false, false, 1);
+        file.extend(pcap_record(false, 1, 0, b"ok", 2));
+        file.extend([0; 5]);
+        let (frames, error) = read_all(&mut open_bytes(file).unwrap());
+        assert_eq!(frames.len(), 1);
+        assert!(
+            matches!(&error, Some(SourceError::Truncated { after_frame: 1, offset: 42, detail })
+                if detail == "record header is 16 bytes, only 5 remain"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn pcap_absurd_captured_length_is_corrupt() {
+        let mut file = pcap_header(false, false, 1);
+        file.extend(pcap_record(false, 1, 0, b"ok", 2));
+        let mut bogus = pcap_record(false, 2, 0, b"", 0);
+        bogus[8..12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+        file.extend(bogus);
+        file.extend([0; 100]);
+        let (frames, error) = read_all(&mut open_bytes(file).unwrap());
+        assert_eq!(frames.len(), 1);
+        assert!(
+            matches!(error, Some(SourceError::Corrupt { after_frame: 1, offset: 42, .. })),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn header_only_pcap_has_no_frames() {
+        assert!(frames_of(pcap_header(false, false, 1)).is_empty());
+    }
+
+    // ----- pcapng -----
+
+    #[test]
+    fn pcapng_interfaces_with_different_link_types_and_resolutions() {
+        let mut ng = PcapNg::new(false);
+        ng.interface(linktype::ETHERNET, 0, &[]);
+        ng.interface(linktype::LINUX_SLL2, 65535, &[(9, &[9]), (2, b"any")]);
+        ng.enhanced(0, 1_700_000_000_123_456, b"eth frame", 9);
+        ng.block(4, &[0; 8]); // a name resolution block: skipped
+        ng.enhanced(1, 1_700_000_000_123_456_789, b"sll2 frame!", 100);
+        ng.simple(b"simple packet", 13);
+        ng.obsolete(1, 5_000_000_001, b"old");
+        ng.block(5, &[0; 16]); // interface statistics: skipped
+        let frames = frames_of(ng.bytes);
+        assert_eq!(frames.len(), 4);
+        let numbers: Vec<u64> = frames.iter().map(|f| f.number).collect();
+        assert_eq!(numbers, [1, 2, 3, 4]);
+
+        assert_eq!(frames[0].linktype, linktype::ETHERNET);
+        assert_eq!(frames[0].ts, Timestamp::new(1_700_000_000, 123_456_000));
+        assert_eq!(frames[0].ts_digits, 6);
+        assert_eq!(frames[0].data, b"eth frame");
+
+        assert_eq!(frames[1].linktype, linktype::LINUX_SLL2);
+        assert_eq!(frames[1].ts, Timestamp::new(1_700_000_000, 123_456_789));
+        assert_eq!(frames[1].ts_digits, 9);
+        assert_eq!(frames[1].orig_len, 100);
+        assert_eq!(frames[1].data, b"sll2 frame!");
+
+        // Simple packets belong to interface 0 and have no timestamp.
+        assert_eq!(frames[2].linktype, linktype::ETHERNET);
+        assert_eq!(frames[2].data, b"simple packet");
+        assert_eq!(frames[2].orig_len, 13);
+
+        assert_eq!(frames[3].linktype, linktype::LINUX_SLL2);
+        assert_eq!(frames[3].ts, Timestamp::new(5, 1));
+        assert_eq!(frames[3].data, b"old");
+    }
+
+    #[test]
+    fn pcapng_simple_packet_cut_by_snaplen() {
+        let mut ng = PcapNg::new(false);
+        ng.interface(linktype::ETHERNET, 4, &[]);
+        ng.simple(b"abcdefgh", 8);
+        let frames = frames_of(ng.bytes);
+        assert_eq!(frames[0].data, b"abcd");
+        assert_eq!(frames[0].orig_len, 8);
+    }
+
+    #[test]
+    fn pcapng_sections_may_switch_byte_order_and_reset_interfaces() {
+        let mut ng = PcapNg::new(true);
+        ng.interface(linktype::ETHERNET, 0, &[]);
+        ng.enhanced(0, 2_000_000, b"big", 3);
+        ng.section(false);
+        ng.interface(linktype::RAW, 0, &[(9, &[3])]);
+        ng.enhanced(0, 2_500, b"little", 6);
+        ng.section(true);
+        ng.interface(12, 0, &[]); // DLT_RAW alias
+        ng.enhanced(0, 0, b"again", 5);
+        let frames = frames_of(ng.bytes);
+        assert_eq!(frames.len(), 3);
+        assert_eq!(frames[0].linktype, linktype::ETHERNET);
+        assert_eq!(frames[0].ts, Timestamp::new(2, 0));
+        assert_eq!(frames[1].linktype, linktype::RAW);
+        assert_eq!(frames[1].ts, Timestamp::new(2, 500_000_000));
+        assert_eq!(frames[1].ts_digits, 3);
+        assert_eq!(frames[2].linktype, linktype::RAW);
+        assert_eq!(frames[2].data, b"again");
+    }
+
+    #[test]
+    fn pcapng_binary_resolution_and_offset() {
+        for big_endian in [false, true] {
+            let mut ng = PcapNg::new(big_endian);
+            let offset = if big_endian {
+                100i64.to_be_bytes()
+            } else {
+                100i64.to_le_bytes()
+            };
+            ng.interface(1, 0, &[(9, &[0x80 | 10]), (14, &offset)]);
+            ng.enhanced(0, 3 * 1024 + 512, b"x", 1);
+            let frames = frames_of(ng.bytes);
+            assert_eq!(frames[0].ts, Timestamp::new(103, 500_000_000));
+            assert_eq!(frames[0].ts_digits, 4);
+        }
+    }
+
+    #[test]
+    fn tsresol_digits() {
+        let digits = |r| Resolution::from_tsresol(r).digits;
+        assert_eq!(digits(6), 6);
+        assert_eq!(digits(9), 9);
+        assert_eq!(digits(12), 9);
+        assert_eq!(digits(0), 0);
+        assert_eq!(digits(0x80), 0);
+        assert_eq!(digits(0x80 | 10), 4);
+        assert_eq!(digits(0x80 | 20), 7);
+        assert_eq!(digits(0x80 | 30), 9);
+        // Nonsense falls back to microseconds.
+        assert_eq!(Resolution::from_tsresol(20), Resolution::MICROS);
+        assert_eq!(Resolution::from_tsresol(0xFF), Resolution::MICROS);
+        // Picoseconds truncate to nanoseconds.
+        let pico = Resolution::from_tsresol(12);
+        assert_eq!(pico.timestamp(1_500_000_000_123, 0), Timestamp::new(1, 500_000_000));
+    }
+
+    #[test]
+    fn pcapng_truncated_mid_block() {
+        let mut ng = PcapNg::new(false);
+        ng.interface(1, 0, &[]);
+        ng.enhanced(0, 0, &[7; 100], 100);
+        let broken_at = ng.bytes.len() as u64;
+        ng.enhanced(0, 0, &[8; 100], 100);
+        let cut = ng.bytes.len() - 30;
+        ng.bytes.truncate(cut);
+        let (frames, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
+        assert_eq!(frames.len(), 1);
+        match error {
+            Some(SourceError::Truncated {
+                after_frame: 1,
+                offset,
+                detail,
+            }) => {
+                assert_eq!(offset, broken_at);
+                assert!(detail.starts_with("block header says 148 bytes, only 118 remain"), "{detail}");
+            }
+            other => panic!("expected Truncated, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pcapng_bad_block_lengths_are_corrupt() {
+        let base = || {
+            let mut ng = PcapNg::new(false);
+            ng.interface(1, 0, &[]);
+            ng.enhanced(0, 0, b"good", 4);
+            ng
+        };
+        // Not a multiple of 4.
+        let mut ng = base();
+        let at = ng.bytes.len();
+        ng.enhanced(0, 0, b"bad", 3);
+        ng.bytes[at + 4] += 1;
+        let (frames, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
+        assert_eq!(frames.len(), 1);
+        assert!(
+            matches!(&error, Some(SourceError::Corrupt { after_frame: 1, offset, detail })
+                if *offset == at as u64 && detail.contains("multiple of 4")),
+            "{error:?}"
+        );
+        // Absurdly long.
+        let mut ng = base();
+        ng.bytes.extend(EPB_TYPE.to_le_bytes());
+        ng.bytes.extend(0xFFFF_FFF0u32.to_le_bytes());
+        ng.bytes.extend([0; 64]);
+        let (_, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
+        assert!(matches!(error, Some(SourceError::Corrupt { .. })), "{error:?}");
+        // Trailing length disagrees.
+        let mut ng = base();
+        ng.enhanced(0, 0, b"bad", 3);
+        let last = ng.bytes.len() - 4;
+        ng.bytes[last] = 0;
+        let (_, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
+        assert!(matches!(error, Some(SourceError::Corrupt { .. })), "{error:?}");
+        // Captured length larger than the block.
+        let mut ng = base();
+        let at = ng.bytes.len();
+        ng.enhanced(0, 0, b"bad", 3);
+        ng.bytes[at + 20..at + 24].copy_from_slice(&1000u32.to_le_bytes());
+        let (_, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
+        assert!(matches!(error, Some(SourceError::Corrupt { .. })), "{error:?}");
+        // Interface that was never described.
+        let mut ng = base();
+        ng.enhanced(3, 0, b"bad", 3);
+        let (frames, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
+        assert_eq!(frames.len(), 1);
+        assert!(
+            matches!(&error, Some(SourceError::Corrupt { detail, .. }) if detail.contains("interface 3")),
+            "{error:?}"
+        );
+    }
+
+    // ----- not captures -----
+
+    #[test]
+    fn empty_and_foreign_input_are_unknown_formats() {
+        for bytes in [&b""[..], b"\x01", b"GET / HTTP/1.1\r\n\r\n", &[0; 64]] {
+            let result = open_bytes(bytes.to_vec());
+            assert!(
+                matches!(&result, Err(SourceError::UnknownFormat(name)) if name == "test"),
+                "{bytes:?}"
+            );
+        }
+        let message = open_bytes(Vec::new()).err().unwrap().to_string();
+        assert_eq!(message, "test: not a pcap or pcapng file");
+    }
+
+    #[test]
+    fn cut_file_headers_are_truncated() {
+        let header = pcap_header(false, false, 1);
+        assert!(matches!(
+            open_bytes(header[..10].to_vec()),
+            Err(SourceError::Truncated { after_frame: 0, offset: 0, .. })
+        ));
+        let ng = PcapNg::new(false).bytes;
+        assert!(matches!(
+            open_bytes(ng[..20].to_vec()),
+            Err(SourceError::Truncated { after_frame: 0, offset: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn missing_file_is_an_open_error() {
+        let path = Path::new("/nonexistent/dhcpscope-test.pcap");
+        let error = FileSource::open(path).err().unwrap();
+        assert!(matches!(error, SourceError::Open { .. }));
+        assert_eq!(
+            error.to_string(),
+            "/nonexistent/dhcpscope-test.pcap: No such file or directory (os error 2)"
+        );
+    }
+
+    #[test]
+    fn read_errors_keep_their_io_error() {
+        struct Failing(Vec<u8>);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0.is_empty() {
+                    return Err(io::Error::new(io::ErrorKind::BrokenPipe, "pipe went away"));
+                }
+                let n = buf.len().min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0.drain(..n);
+                Ok(n)
+            }
+        }
+        let mut source = FileSource::from_reader("t", Failing(pcap_header(false, false, 1))).unwrap();
+        let error = source.next_frame().err().unwrap();
+        assert_eq!(error.to_string(), "read error: pipe went away");
+        assert!(matches!(source.next_frame(), Ok(None)));
+    }
+
+    // ----- streaming -----
+
+    /// Hands out its chunks one `read` at a time (like a pipe), and records whether the
+    /// chunk at `watch` was ever asked for.
+    struct Pipe {
+        chunks: Vec<Vec<u8>>,
+        next: usize,
+        watch: usize,
+        watched_read: Arc<AtomicBool>,
+        max_read: usize,
+    }
+
+    impl Read for Pipe {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.next == self.watch {
+                self.watched_read.store(true, Ordering::SeqCst);
+            }
+            let Some(chunk) = self.chunks.get_mut(self.next) else {
+                return Ok(0);
+            };
+            let n = buf.len().min(chunk.len()).min(self.max_read);
+            buf[..n].copy_from_slice(&chunk[..n]);
+            chunk.drain(..n);
+            if chunk.is_empty() {
+                self.next += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_complete_frame_is_returned_without_waiting_for_more_input() {
+        for (ng, max_read) in [(false, usize::MAX), (true, usize::MAX), (false, 1), (true, 3)] {
+            let (head, first, second) = if ng {
+                let mut w = PcapNg::new(false);
+                w.interface(1, 0, &[]);
+                let head = std::mem::take(&mut w.bytes);
+                w.enhanced(0, 0, b"first", 5);
+                let first = std::mem::take(&mut w.bytes);
+                w.enhanced(0, 0, b"second", 6);
+                (head, first, w.bytes)
+            } else {
+                (
+                    pcap_header(false, false, 1),
+                    pcap_record(false, 0, 0, b"first", 5),
+                    pcap_record(false, 0, 0, b"second", 6),
+                )
+            };
+            let watched_read = Arc::new(AtomicBool::new(false));
+            let pipe = Pipe {
+                chunks: vec![head, first, second],
+                next: 0,
+                watch: 2,
+                watched_read: Arc::clone(&watched_read),
+                max_read,
+            };
+            let mut source = FileSource::from_reader("pipe", pipe).unwrap();
+            let frame = source.next_frame().unwrap().unwrap();
+            assert_eq!(frame.data, b"first");
+            assert!(!watched_read.load(Ordering::SeqCst), "read past the first frame");
+            let frame = source.next_frame().unwrap().unwrap();
+            assert_eq!(frame.data, b"second");
+            assert!(source.next_frame().unwrap().is_none());
+        }
+    }
+
+    // ----- robustness -----
+
+    /// Reads to the end; the loop must terminate (each call consumes or ends).
+    fn drain(bytes: Vec<u8>) {
+        let limit = bytes.len() + 2;
+        if let Ok(mut source) = open_bytes(bytes) {
+            for _ in 0..limit {
+                match source.next_frame() {
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => return,
+                }
+            }
+            panic!("source did not end");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            drain(bytes);
+        }
+
+        #[test]
+        fn arbitrary_pcap_bodies_never_panic(
+            big_endian: bool,
+            nanos: bool,
+            body in proptest::collection::vec(any::<u8>(), 0..600),
+        ) {
+            let mut file = pcap_header(big_endian, nanos, 1);
+            file.extend(body);
+            drain(file);
+        }
+
+        #[test]
+        fn arbitrary_pcapng_blocks_never_panic(
+            big_endian: bool,
+            blocks in proptest::collection::vec(
+                (prop_oneof![Just(1u32), Just(2), Just(3), Just(6), Just(SHB_TYPE), any::<u32>()],
+                 proptest::collection::vec(any::<u8>(), 0..80)),
+                0..8),
+            tail in proptest::collection::vec(any::<u8>(), 0..16),
+        ) {
+            let mut ng = PcapNg::new(big_endian);
+            ng.interface(1, 0, &[]);
+            for (block_type, body) in blocks {
+                ng.block(block_type, &body);
+            }
+            ng.bytes.extend(tail);
+            drain(ng.bytes);
+        }
+    }
+
+    // ----- real captures (skipped when absent) -----
+
+    fn public_capture(name: &str) -> Option<FileSource> {
+        let path = Path::new("/work/shared/captures/public").join(name);
+        path.exists().then(|| FileSource::open(&path).unwrap())
+    }
+
+    #[test]
+    fn real_big_endian_pcapng() {
+        let Some(mut source) = public_capture("mgajda-pcapng__dhcp_big_endian.pcapng") else {
+            return;
+        };
+        let (frames, error) = read_all(&mut source);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(frames.len(), 4);
+    }
+
+    #[test]
+    fn real_nanosecond_pcapng() {
+        let Some(mut source) = public_capture("mgajda-pcapng__wireshark-dhcp-nanosecond.pcapng")
+        else {
+            return;
+        };
+        let (frames, error) = read_all(&mut source);
+        assert!(error.is_none(), "{error:?}");
+        assert!(!frames.is_empty());
+        assert!(frames.iter().all(|f| f.ts_digits == 9));
+    }
+
+    #[test]
+    fn real_big_endian_pcap() {
+        let Some(mut source) = public_capture("ndpi__fuzz-2006-06-26-2594.pcap") else {
+            return;
+        };
+        let (frames, error) = read_all(&mut source);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(frames.len(), 691);
+        assert_eq!(frames.last().map(|f| f.number), Some(691));
     }
 }
