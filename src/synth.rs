@@ -63,8 +63,8 @@ pub fn write_capture(out: impl Write, clients: u32, seed: u64) -> io::Result<u64
     let mut pending: BinaryHeap<Reverse<(i128, u64, Vec<u8>)>> = BinaryHeap::new();
     let start = Timestamp::new(1_764_288_000, 0);
     for i in 0..clients {
-        // Clients start 5 ms apart; each one's packets span at most ~1 s, so they interleave.
-        let base = start.as_nanos() + i128::from(i) * 5_000_000;
+        // Clients start 20 ms apart (50 per second); each one's packets span at most ~1 s.
+        let base = start.as_nanos() + i128::from(i) * 20_000_000;
         while let Some(Reverse((t, _, _))) = pending.peek() {
             if *t > base {
                 break;

@@ -2,6 +2,7 @@
 //! escaped before it is written.
 
 pub mod decode;
+pub mod report;
 
 use std::io;
 

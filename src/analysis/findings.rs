@@ -1,0 +1,649 @@
+//! Findings: server and client misbehaviour detected from traffic, each with a stable code,
+//! a severity, the frames that show it and the RFC text behind it.
+
+use super::config::Expectations;
+use super::{Client, Exchange, Kind, MessageRecord, Outcome, Server};
+use crate::dhcp::options::{self as opt, MessageType, colon_hex};
+use crate::dhcp::{Message, Value};
+use crate::time::Timestamp;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    /// Client MAC (chaddr), when one client is concerned.
+    pub client: Option<String>,
+    /// Server identifier, when one server is concerned.
+    pub server: Option<Ipv4Addr>,
+    /// Frames that show it (the first [`MAX_FRAMES`]).
+    pub frames: Vec<u64>,
+    /// How many times it was seen.
+    pub count: u64,
+    pub rfc: &'static str,
+}
+
+const MAX_FRAMES: usize = 20;
+
+/// A finding kind: code, severity and reference, in one table.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub rfc: &'static str,
+}
+
+macro_rules! rules {
+    ($($name:ident = $code:literal, $sev:ident, $rfc:literal;)*) => {
+        $(pub const $name: Rule = Rule { code: $code, severity: Severity::$sev, rfc: $rfc };)*
+        /// Every rule, for documentation and tests.
+        pub const ALL_RULES: &[Rule] = &[$($name),*];
+    };
+}
+
+rules! {
+    UNEXPECTED_SERVER = "unexpected-server", Critical, "RFC 2131 §4.3.1 (any server may answer; only expected ones should)";
+    MULTIPLE_SERVERS = "multiple-servers", Warning, "RFC 2131 §3.1 (several servers may answer one segment)";
+    COMPETING_OFFERS = "competing-offers", Warning, "RFC 2131 §3.1 step 2";
+    NO_LEASE_TIME = "no-lease-time", Warning, "RFC 2131 §4.3.1 Table 3 (lease time MUST in OFFER and ACK to REQUEST)";
+    INFORM_ACK_YIADDR = "inform-ack-yiaddr", Warning, "RFC 2131 §4.3.5 (ACK to INFORM: yiaddr 0)";
+    INFORM_ACK_LEASE_TIME = "inform-ack-lease-time", Warning, "RFC 2131 §4.3.5 and Table 3 (no lease time in ACK to INFORM)";
+    INFORM_NAK = "inform-nak", Warning, "RFC 2131 §4.3.5 (the server answers INFORM with ACK)";
+    MISSING_SERVER_ID = "missing-server-id", Warning, "RFC 2131 §4.3.1 Table 3 (server identifier MUST)";
+    NAK_WITH_CONFIG = "nak-with-config", Warning, "RFC 2131 §4.3.2 Table 3 (NAK carries only 53, 54, 56, 61, 82)";
+    REPLY_ECHOES_REQUEST_OPTION = "reply-echoes-request-option", Warning, "RFC 2131 Table 3 (50, 55, 57 MUST NOT appear in replies)";
+    CLIENT_ID_NOT_ECHOED = "client-id-not-echoed", Info, "RFC 6842 §3 (server MUST echo the client identifier)";
+    XID_MISMATCH = "xid-mismatch", Warning, "RFC 2131 §4.3.1 (reply xid copies the request's)";
+    CHADDR_MISMATCH = "chaddr-mismatch", Warning, "RFC 2131 §4.3.1 (reply chaddr copies the request's)";
+    GIADDR_MISMATCH = "giaddr-mismatch", Warning, "RFC 2131 §4.3.1 Table 3 (giaddr copied from the request)";
+    LEASE_TIMERS_ORDER = "lease-timers-order", Warning, "RFC 2131 §4.4.5 (T1 < T2 < lease)";
+    ROUTE121_NO_DEFAULT = "route121-without-default", Warning, "RFC 3442 §1 (clients ignore option 3 when 121 is present)";
+    CONFIG_IN_OVERLOAD = "config-in-overload", Warning, "RFC 2131 §4.1 (options in sname/file only with option 52; many clients miss them)";
+    RELAY_INFO_TO_CLIENT = "relay-info-to-client", Warning, "RFC 3046 §2.2 (the relay MUST strip option 82 before the client)";
+    BROADCAST_FLAG_IGNORED = "broadcast-flag-ignored", Warning, "RFC 2131 §4.1 (broadcast flag set: reply to 255.255.255.255)";
+    NAK_NOT_BROADCAST = "nak-not-broadcast", Warning, "RFC 2131 §4.1 (NAK without giaddr MUST be broadcast)";
+    ACK_ADDRESS_MISMATCH = "ack-address-mismatch", Warning, "RFC 2131 §4.3.2 (ACK the address requested)";
+    UNSELECTED_SERVER_REPLIED = "unselected-server-replied", Warning, "RFC 2131 §4.3.2 (only the server named in option 54 answers)";
+    SLOW_REPLY = "slow-reply", Warning, "RFC 2131 §4.1 (clients retransmit after ~4 s)";
+    NO_OFFER = "no-offer", Warning, "RFC 2131 §4.1 (DISCOVER retransmitted, nobody offered)";
+    NO_ANSWER = "no-answer", Warning, "RFC 2131 §4.1 (request retransmitted, nobody answered)";
+    NAK_STORM = "nak-storm", Warning, "RFC 2131 §4.3.2 (repeated NAKs: client and server disagree)";
+    DECLINE_AFTER_ACK = "decline-after-ack", Warning, "RFC 2131 §4.4.1 (DECLINE: the address is already in use)";
+    DUPLICATE_ADDRESS = "duplicate-address", Critical, "RFC 2131 §4.3.1 (one address, one client)";
+    DISCOVER_FLOOD = "discover-flood", Critical, "RFC 2131 §4.1 (starvation: DISCOVERs from many clients)";
+    MALFORMED_REPLY = "malformed-reply", Warning, "RFC 2131 §2 (message format)";
+    MALFORMED_REQUEST = "malformed-request", Info, "RFC 2131 §2 (message format)";
+}
+
+/// DISCOVERs within one second that make a flood.
+const FLOOD_DISCOVERS_PER_SECOND: u32 = 100;
+/// NAKs to one client within [`NAK_STORM_WINDOW_SECS`] that make a storm.
+const NAK_STORM_COUNT: usize = 5;
+const NAK_STORM_WINDOW_SECS: i64 = 60;
+
+/// Collects findings as packets arrive, merging repeats of the same (code, client, server).
+#[derive(Debug, Default)]
+pub(crate) struct FindingSink {
+    findings: Vec<Finding>,
+    index: HashMap<(&'static str, Option<String>, Option<Ipv4Addr>), usize>,
+    /// DISCOVERs per second of capture time, for flood detection: (second, count, first frame).
+    discover_second: (i64, u32),
+    flood_seconds: Vec<(i64, u32)>,
+    /// Recent NAK times per client.
+    naks: HashMap<usize, Vec<Timestamp>>,
+    storms: Vec<(usize, usize, Timestamp)>,
+}
+
+impl FindingSink {
+    fn add(
+        &mut self,
+        rule: Rule,
+        client: Option<String>,
+        server: Option<Ipv4Addr>,
+        frame: u64,
+        message: impl FnOnce() -> String,
+    ) {
+        let key = (rule.code, client, server);
+        if let Some(&i) = self.index.get(&key) {
+            let f = &mut self.findings[i];
+            f.count += 1;
+            if f.frames.len() < MAX_FRAMES && !f.frames.contains(&frame) {
+                f.frames.push(frame);
+            }
+            return;
+        }
+        self.index.insert(key.clone(), self.findings.len());
+        self.findings.push(Finding {
+            severity: rule.severity,
+            code: rule.code,
+            message: message(),
+            client: key.1,
+            server: key.2,
+            frames: vec![frame],
+            count: 1,
+            rfc: rule.rfc,
+        });
+    }
+
+    pub(crate) fn discover_seen(&mut self, ts: Timestamp) {
+        let (second, count) = &mut self.discover_second;
+        if *second == ts.secs {
+            *count += 1;
+            if *count == FLOOD_DISCOVERS_PER_SECOND {
+                self.flood_seconds.push((ts.secs, *count));
+            } else if *count > FLOOD_DISCOVERS_PER_SECOND {
+                if let Some(last) = self.flood_seconds.last_mut() {
+                    last.1 = *count;
+                }
+            }
+        } else {
+            *second = ts.secs;
+            *count = 1;
+        }
+    }
+
+    pub(crate) fn nak_seen(&mut self, client: usize, ts: Timestamp) {
+        let times = self.naks.entry(client).or_default();
+        times.retain(|t| ts.secs - t.secs <= NAK_STORM_WINDOW_SECS);
+        times.push(ts);
+        if times.len() >= NAK_STORM_COUNT {
+            match self.storms.iter_mut().find(|s| s.0 == client) {
+                Some(s) => s.1 = s.1.max(times.len()),
+                None => self.storms.push((client, times.len(), ts)),
+            }
+        }
+    }
+
+    /// The findings so far plus those that need the whole picture.
+    pub(crate) fn collect(
+        &self,
+        clients: &[Client],
+        servers: &[Server],
+        e: &Expectations,
+    ) -> Vec<Finding> {
+        let mut out = FindingSink {
+            findings: self.findings.clone(),
+            index: self.index.clone(),
+            ..FindingSink::default()
+        };
+        for s in servers.iter().filter(|s| s.expected == Some(false)) {
+            let mac = s
+                .macs
+                .first()
+                .map(|m| format!(" ({})", colon_hex(m)))
+                .unwrap_or_default();
+            let handed = s
+                .sample_addresses
+                .first()
+                .map(|a| format!(" offered {a}"))
+                .unwrap_or_default();
+            out.add(UNEXPECTED_SERVER, None, Some(s.id), s.first_frame, || {
+                format!("unexpected server {}{mac}{handed}", s.id)
+            });
+        }
+        let offering: Vec<&Server> = servers.iter().filter(|s| s.offers + s.acks > 0).collect();
+        if !e.given() && offering.len() > 1 {
+            let list: Vec<String> = offering.iter().map(|s| s.id.to_string()).collect();
+            out.add(MULTIPLE_SERVERS, None, None, offering[1].first_frame, || {
+                format!(
+                    "{} servers answer on this segment ({}); name the expected ones with --expect-server",
+                    offering.len(),
+                    list.join(", ")
+                )
+            });
+        }
+        for c in clients {
+            let mac = c.mac_string();
+            for ex in &c.exchanges {
+                let servers_offering = {
+                    let mut ids: Vec<Ipv4Addr> = ex.offers.iter().map(|o| o.server_id).collect();
+                    ids.sort();
+                    ids.dedup();
+                    ids
+                };
+                if servers_offering.len() > 1 {
+                    let list: Vec<String> =
+                        servers_offering.iter().map(|s| s.to_string()).collect();
+                    out.add(
+                        COMPETING_OFFERS,
+                        Some(mac.clone()),
+                        None,
+                        ex.offers[1].frame,
+                        || {
+                            format!(
+                                "{} servers offered to {mac}: {}",
+                                list.len(),
+                                list.join(", ")
+                            )
+                        },
+                    );
+                }
+                match ex.outcome {
+                    Outcome::NoOffer => {
+                        out.add(NO_OFFER, Some(mac.clone()), None, ex.first_frame(), || {
+                            format!(
+                                "{mac} sent DISCOVER {} times and got no OFFER",
+                                ex.retransmissions + 1
+                            )
+                        })
+                    }
+                    Outcome::NoAnswer => out.add(
+                        NO_ANSWER,
+                        Some(mac.clone()),
+                        ex.server_id,
+                        ex.first_frame(),
+                        || {
+                            format!(
+                                "{} from {mac} sent {} times, no answer",
+                                ex.kind.name(),
+                                ex.retransmissions + 1
+                            )
+                        },
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        for &(client, count, ts) in &self.storms {
+            let c = &clients[client];
+            let mac = c.mac_string();
+            let frame = c
+                .exchanges
+                .iter()
+                .flat_map(|e| &e.messages)
+                .find(|m| m.msg_type == Some(MessageType::NAK) && m.ts >= ts)
+                .map_or(0, |m| m.frame);
+            out.add(NAK_STORM, Some(mac.clone()), None, frame, || {
+                format!("{count} NAKs to {mac} within {NAK_STORM_WINDOW_SECS} s")
+            });
+        }
+        for &(second, count) in &self.flood_seconds {
+            out.add(DISCOVER_FLOOD, None, None, 0, || {
+                format!(
+                    "{count}+ DISCOVERs within one second (at {}): possible starvation attack",
+                    Timestamp::new(second, 0).rfc3339(0)
+                )
+            });
+        }
+        let mut findings = out.findings;
+        for f in &mut findings {
+            f.frames.retain(|&n| n != 0);
+            if f.count > 1 && !f.message.ends_with(" times)") {
+                f.message = format!("{} ({} times)", f.message, f.count);
+            }
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.frames.first().cmp(&b.frames.first()))
+        });
+        findings
+    }
+}
+
+fn is_final_reply(t: Option<MessageType>) -> bool {
+    matches!(t, Some(MessageType::ACK | MessageType::NAK))
+}
+
+pub(crate) fn check_request(
+    sink: &mut FindingSink,
+    client: &Client,
+    m: &Message<'_>,
+    r: &MessageRecord,
+) {
+    if r.warnings > 0 && !m.warnings.is_empty() {
+        let first = m.warnings[0].to_string();
+        sink.add(
+            MALFORMED_REQUEST,
+            Some(client.mac_string()),
+            None,
+            r.frame,
+            || {
+                format!(
+                    "malformed {} from {}: {first}",
+                    r.type_name(),
+                    client.mac_string()
+                )
+            },
+        );
+    }
+}
+
+pub(crate) fn decline(sink: &mut FindingSink, client: &Client, r: &MessageRecord, had_ack: bool) {
+    if had_ack {
+        let addr = r.requested_ip.map(|a| a.to_string()).unwrap_or_default();
+        sink.add(
+            DECLINE_AFTER_ACK,
+            Some(client.mac_string()),
+            r.server_id,
+            r.frame,
+            || {
+                format!(
+                    "{} declined {addr} after it was ACKed: address conflict on the segment",
+                    client.mac_string()
+                )
+            },
+        );
+    }
+}
+
+pub(crate) fn duplicate_address(
+    sink: &mut FindingSink,
+    clients: &[Client],
+    addr: Ipv4Addr,
+    holder: usize,
+    newcomer: usize,
+    since: Timestamp,
+    _now: Timestamp,
+) {
+    let (a, b) = (clients[holder].mac_string(), clients[newcomer].mac_string());
+    let frame = clients[newcomer]
+        .exchanges
+        .last()
+        .map_or(0, |e| e.last_frame());
+    sink.add(DUPLICATE_ADDRESS, Some(b.clone()), None, frame, || {
+        format!(
+            "{addr} ACKed to {b} while {a} still holds it (ACKed at {})",
+            since.rfc3339(3)
+        )
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_reply(
+    sink: &mut FindingSink,
+    e: &Expectations,
+    client: &Client,
+    ex: &Exchange,
+    server: &Server,
+    m: &Message<'_>,
+    r: &MessageRecord,
+    solicit: Option<&MessageRecord>,
+) {
+    let mac = client.mac_string();
+    let sid = Some(server.id);
+    let t = r.msg_type;
+    let ty = r.type_name();
+    let to_client = r.dst_port == 68;
+    let answering_inform =
+        ex.kind == Kind::Inform || solicit.is_some_and(|s| s.msg_type == Some(MessageType::INFORM));
+    let c = || Some(mac.clone());
+
+    if !m.warnings.is_empty() {
+        let first = m.warnings[0].to_string();
+        sink.add(MALFORMED_REPLY, None, sid, r.frame, || {
+            format!("malformed {ty} from {}: {first}", server.id)
+        });
+    }
+    if matches!(
+        t,
+        Some(MessageType::OFFER | MessageType::ACK | MessageType::NAK)
+    ) && r.server_id.is_none()
+    {
+        sink.add(MISSING_SERVER_ID, None, sid, r.frame, || {
+            format!(
+                "{ty} from {} has no server identifier (option 54)",
+                r.src_ip
+            )
+        });
+    }
+    let lease_needed =
+        t == Some(MessageType::OFFER) || (t == Some(MessageType::ACK) && !answering_inform);
+    if lease_needed && r.lease_time.is_none() {
+        sink.add(NO_LEASE_TIME, None, sid, r.frame, || {
+            format!(
+                "{ty} from {} to {mac} has no lease time (option 51)",
+                server.id
+            )
+        });
+    }
+    if answering_inform && t == Some(MessageType::ACK) {
+        if !r.yiaddr.is_unspecified() {
+            sink.add(INFORM_ACK_YIADDR, None, sid, r.frame, || {
+                format!(
+                    "ACK to INFORM from {} carries yiaddr {} (must be 0.0.0.0)",
+                    server.id, r.yiaddr
+                )
+            });
+        }
+        if let Some(l) = r.lease_time {
+            sink.add(INFORM_ACK_LEASE_TIME, None, sid, r.frame, || {
+                format!(
+                    "ACK to INFORM from {} carries a lease time ({l} s)",
+                    server.id
+                )
+            });
+        }
+    }
+    if answering_inform && t == Some(MessageType::NAK) {
+        sink.add(INFORM_NAK, None, sid, r.frame, || {
+            format!("{} answered INFORM from {mac} with NAK", server.id)
+        });
+    }
+    if t == Some(MessageType::NAK) {
+        let extra: Vec<u8> = m
+            .options
+            .iter()
+            .map(|o| o.code)
+            .filter(|c| {
+                !matches!(
+                    *c,
+                    opt::MESSAGE_TYPE
+                        | opt::SERVER_ID
+                        | opt::MESSAGE
+                        | opt::CLIENT_ID
+                        | opt::RELAY_AGENT
+                )
+            })
+            .collect();
+        let addresses =
+            !(m.yiaddr.is_unspecified() && m.ciaddr.is_unspecified() && m.siaddr.is_unspecified());
+        if !extra.is_empty() || addresses {
+            sink.add(NAK_WITH_CONFIG, None, sid, r.frame, || {
+                let codes: Vec<String> = extra.iter().map(u8::to_string).collect();
+                format!(
+                    "NAK from {} carries configuration (options [{}]{})",
+                    server.id,
+                    codes.join(", "),
+                    if addresses { ", addresses set" } else { "" }
+                )
+            });
+        }
+        if r.giaddr.is_unspecified() && r.dst_ip != Ipv4Addr::BROADCAST {
+            sink.add(NAK_NOT_BROADCAST, None, sid, r.frame, || {
+                format!(
+                    "NAK from {} sent to {} instead of broadcast",
+                    server.id, r.dst_ip
+                )
+            });
+        }
+    }
+    if matches!(
+        t,
+        Some(MessageType::OFFER | MessageType::ACK | MessageType::NAK)
+    ) {
+        let echoed: Vec<String> = m
+            .options
+            .iter()
+            .map(|o| o.code)
+            .filter(|c| {
+                matches!(
+                    *c,
+                    opt::REQUESTED_IP | opt::PARAMETER_LIST | opt::MAX_MESSAGE_SIZE
+                )
+            })
+            .map(|c| c.to_string())
+            .collect();
+        if !echoed.is_empty() {
+            sink.add(REPLY_ECHOES_REQUEST_OPTION, None, sid, r.frame, || {
+                format!(
+                    "{ty} from {} carries client-only options [{}]",
+                    server.id,
+                    echoed.join(", ")
+                )
+            });
+        }
+    }
+    if let Some(s) = solicit {
+        if client.client_id.is_some() && m.first_option(opt::CLIENT_ID).is_none() && s.op == 1 {
+            sink.add(CLIENT_ID_NOT_ECHOED, None, sid, r.frame, || {
+                format!(
+                    "{ty} from {} does not echo the client identifier",
+                    server.id
+                )
+            });
+        }
+        // Compare giaddr only with a request that went through the relay.
+        if !s.giaddr.is_unspecified() && s.giaddr != r.giaddr {
+            sink.add(GIADDR_MISMATCH, None, sid, r.frame, || {
+                format!(
+                    "{ty} from {} has giaddr {}, the request had {}",
+                    server.id, r.giaddr, s.giaddr
+                )
+            });
+        }
+        if s.broadcast
+            && to_client
+            && r.giaddr.is_unspecified()
+            && r.dst_ip != Ipv4Addr::BROADCAST
+            && t != Some(MessageType::NAK)
+        {
+            sink.add(BROADCAST_FLAG_IGNORED, None, sid, r.frame, || {
+                format!(
+                    "{ty} from {} unicast to {} although {mac} set the broadcast flag",
+                    server.id, r.dst_ip
+                )
+            });
+        }
+        if t == Some(MessageType::ACK) && s.msg_type == Some(MessageType::REQUEST) {
+            let wanted = s
+                .requested_ip
+                .or(Some(s.ciaddr).filter(|a| !a.is_unspecified()));
+            if let Some(w) = wanted {
+                if r.yiaddr != w {
+                    sink.add(ACK_ADDRESS_MISMATCH, c(), sid, r.frame, || {
+                        format!("{mac} requested {w}, {} ACKed {}", server.id, r.yiaddr)
+                    });
+                }
+            }
+        }
+        if is_final_reply(t) && s.msg_type == Some(MessageType::REQUEST) {
+            if let Some(chosen) = s.server_id.filter(|c| *c != server.id) {
+                sink.add(UNSELECTED_SERVER_REPLIED, None, sid, r.frame, || {
+                    format!(
+                        "{} answered {ty} to {mac}'s REQUEST for server {chosen}",
+                        server.id
+                    )
+                });
+            }
+        }
+        if let Some(l) = r.latency_ms {
+            if l > e.slow_reply_ms && (to_client || r.giaddr.is_unspecified()) {
+                sink.add(SLOW_REPLY, None, sid, r.frame, || {
+                    format!(
+                        "{ty} from {} took {l:.0} ms (threshold {} ms)",
+                        server.id, e.slow_reply_ms
+                    )
+                });
+            }
+        }
+    }
+    if matches!(t, Some(MessageType::OFFER | MessageType::ACK)) {
+        let lease = r.lease_time;
+        let (t1, t2) = (m.renewal_time(), m.rebinding_time());
+        let bad = match (t1, t2, lease) {
+            (Some(a), Some(b), _) if a >= b => true,
+            (_, Some(b), Some(l)) if b >= l && l != u32::MAX => true,
+            (Some(a), None, Some(l)) if a >= l && l != u32::MAX => true,
+            _ => false,
+        };
+        if bad {
+            let show = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+            sink.add(LEASE_TIMERS_ORDER, None, sid, r.frame, || {
+                format!(
+                    "{ty} from {}: T1 {} T2 {} lease {} (need T1 < T2 < lease)",
+                    server.id,
+                    show(t1),
+                    show(t2),
+                    show(lease)
+                )
+            });
+        }
+        if m.first_option(opt::ROUTER).is_some() {
+            if let Some(data) = m.option(opt::CLASSLESS_ROUTE) {
+                if let Value::ClasslessRoutes(routes) = Value::decode(opt::CLASSLESS_ROUTE, &data) {
+                    if !routes.iter().any(|r| r.prefix == 0) {
+                        sink.add(ROUTE121_NO_DEFAULT, None, sid, r.frame, || {
+                            format!(
+                                "{ty} from {} sets option 121 without a default route: clients ignore its router option and get no default gateway",
+                                server.id
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if let Some(codes) = super::hidden_in_overload(m) {
+        sink.add(CONFIG_IN_OVERLOAD, None, sid, r.frame, || {
+            let list: Vec<String> = codes.iter().map(u8::to_string).collect();
+            format!(
+                "{ty} from {} hides options [{}] in overloaded sname/file",
+                server.id,
+                list.join(", ")
+            )
+        });
+    }
+    if to_client && m.first_option(opt::RELAY_AGENT).is_some() {
+        sink.add(RELAY_INFO_TO_CLIENT, None, sid, r.frame, || {
+            format!("{ty} to {mac} still carries relay agent information (option 82)")
+        });
+    }
+}
+
+/// Replies whose (chaddr, xid) match no request: record xid/chaddr mismatches.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn unmatched_reply(
+    sink: &mut FindingSink,
+    clients: &[Client],
+    client: usize,
+    xid_owner: Option<usize>,
+    r: &MessageRecord,
+    server: Ipv4Addr,
+    recent_own_xid: Option<u32>,
+    xid: u32,
+) {
+    let mac = clients[client].mac_string();
+    let ty = r.type_name();
+    if let Some(owner) = xid_owner.filter(|o| *o != client) {
+        let other = clients[owner].mac_string();
+        sink.add(CHADDR_MISMATCH, None, Some(server), r.frame, || {
+            format!("{ty} from {server} has xid 0x{xid:08x} of {other}'s request but chaddr {mac}")
+        });
+    } else if let Some(own) = recent_own_xid {
+        sink.add(XID_MISMATCH, Some(mac.clone()), Some(server), r.frame, || {
+            format!("{ty} from {server} to {mac} has xid 0x{xid:08x}; the client's request had 0x{own:08x}")
+        });
+    }
+}

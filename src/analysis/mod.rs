@@ -1,0 +1,935 @@
+//! The analysis model shared by `report`, the TUI and the probes: clients, their exchanges,
+//! the servers that answered, and findings.
+//!
+//! Exchanges are keyed by (client, xid). A client is its chaddr, with its client identifier
+//! (option 61) as an alias, so a client whose chaddr changes but whose client-id stays is one
+//! client. An exchange closes when it reaches a final answer, and splits when the same xid
+//! comes back after [`EXCHANGE_IDLE_SECS`] of silence or after [`EXCHANGE_MAX_SECS`]: long
+//! enough for RFC 2131's retransmission back-off (4, 8, 16 s…), short enough that a client
+//! reusing an xid much later starts a new exchange.
+//!
+//! Memory grows with clients, not packets: retransmissions fold into one record with a count,
+//! an exchange keeps at most [`MAX_MESSAGES_PER_EXCHANGE`] records and a client at most
+//! [`MAX_EXCHANGES_PER_CLIENT`] exchanges (older ones are counted, then dropped).
+
+pub mod config;
+pub mod findings;
+
+pub use config::Expectations;
+pub use findings::{Finding, Severity};
+
+use crate::dhcp::options::{self as opt, MessageType};
+use crate::dhcp::{Message, Warning};
+use crate::escape::escape_bytes;
+use crate::pipeline::Packet;
+use crate::time::Timestamp;
+use findings::FindingSink;
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+pub const EXCHANGE_IDLE_SECS: i64 = 60;
+pub const EXCHANGE_MAX_SECS: i64 = 300;
+pub const MAX_MESSAGES_PER_EXCHANGE: usize = 32;
+pub const MAX_EXCHANGES_PER_CLIENT: usize = 256;
+
+/// What an exchange is, from the message that started it (DEVELOPERS.md's protocol story).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Dora,
+    InitReboot,
+    Renew,
+    Rebind,
+    Inform,
+    Release,
+    Decline,
+    Bootp,
+    Other,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Dora => "DORA",
+            Kind::InitReboot => "INIT-REBOOT",
+            Kind::Renew => "RENEW",
+            Kind::Rebind => "REBIND",
+            Kind::Inform => "INFORM",
+            Kind::Release => "RELEASE",
+            Kind::Decline => "DECLINE",
+            Kind::Bootp => "BOOTP",
+            Kind::Other => "OTHER",
+        }
+    }
+}
+
+/// How an exchange ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Still waiting for an answer (live capture); [`Analysis::finish`] settles it.
+    Pending,
+    Ack,
+    Nak,
+    /// DISCOVER sent (and retried) but nobody offered.
+    NoOffer,
+    /// A request nobody answered.
+    NoAnswer,
+    /// The capture ended mid-way.
+    Incomplete,
+    Released,
+    Declined,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Pending => "PENDING",
+            Outcome::Ack => "ACK",
+            Outcome::Nak => "NAK",
+            Outcome::NoOffer => "NO_OFFER",
+            Outcome::NoAnswer => "NO_ANSWER",
+            Outcome::Incomplete => "INCOMPLETE",
+            Outcome::Released => "RELEASED",
+            Outcome::Declined => "DECLINED",
+        }
+    }
+
+    fn is_final(self) -> bool {
+        !matches!(self, Outcome::Pending)
+    }
+}
+
+/// One DHCP message as the views need it: small, no copy of the packet.
+#[derive(Debug, Clone)]
+pub struct MessageRecord {
+    pub frame: u64,
+    pub ts: Timestamp,
+    /// Fractional digits of the source's timestamps.
+    pub ts_digits: u8,
+    pub op: u8,
+    pub msg_type: Option<MessageType>,
+    pub src_mac: Option<[u8; 6]>,
+    pub src_ip: Ipv4Addr,
+    pub dst_ip: Ipv4Addr,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub server_id: Option<Ipv4Addr>,
+    pub ciaddr: Ipv4Addr,
+    pub yiaddr: Ipv4Addr,
+    pub giaddr: Ipv4Addr,
+    pub requested_ip: Option<Ipv4Addr>,
+    pub lease_time: Option<u32>,
+    pub broadcast: bool,
+    pub secs: u16,
+    /// Retransmissions folded into this record (same type, same xid).
+    pub retransmissions: u32,
+    /// Frame and time of the last retransmission (equal to `frame`/`ts` when none).
+    pub last_frame: u64,
+    pub last_ts: Timestamp,
+    /// Latency from the client message this reply answers (last transmission), in ms.
+    pub latency_ms: Option<f64>,
+    /// Decoder warnings on this packet.
+    pub warnings: u16,
+}
+
+impl MessageRecord {
+    pub fn is_reply(&self) -> bool {
+        self.op == 2
+    }
+
+    /// The type name shown everywhere (`BOOTREQUEST`/`BOOTREPLY` for BOOTP).
+    pub fn type_name(&self) -> String {
+        match self.msg_type {
+            Some(t) => t.to_string(),
+            None if self.is_reply() => "BOOTREPLY".into(),
+            None => "BOOTREQUEST".into(),
+        }
+    }
+}
+
+/// One server's OFFER within an exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub server_id: Ipv4Addr,
+    pub server_mac: Option<[u8; 6]>,
+    pub yiaddr: Ipv4Addr,
+    /// From the last DISCOVER transmission before it.
+    pub latency_ms: Option<f64>,
+    /// From the first DISCOVER transmission.
+    pub latency_first_ms: Option<f64>,
+    pub frame: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub xid: u32,
+    pub kind: Kind,
+    pub outcome: Outcome,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub messages: Vec<MessageRecord>,
+    /// Messages beyond [`MAX_MESSAGES_PER_EXCHANGE`], counted only.
+    pub messages_dropped: u32,
+    pub offers: Vec<Offer>,
+    /// The server chosen (option 54 of the REQUEST) or that answered.
+    pub server_id: Option<Ipv4Addr>,
+    /// The address bound (ACK's yiaddr, or the INFORM client's ciaddr).
+    pub address: Option<Ipv4Addr>,
+    pub lease_time: Option<u32>,
+    pub t1: Option<u32>,
+    pub t2: Option<u32>,
+    pub retransmissions: u32,
+}
+
+impl Exchange {
+    pub fn first_frame(&self) -> u64 {
+        self.messages.first().map_or(0, |m| m.frame)
+    }
+
+    pub fn last_frame(&self) -> u64 {
+        self.messages
+            .iter()
+            .map(|m| m.last_frame.max(m.frame))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The latest client (BOOTREQUEST) message.
+    fn last_request(&self) -> Option<&MessageRecord> {
+        self.messages.iter().rev().find(|m| !m.is_reply())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// chaddr (up to 16 bytes; 6 for Ethernet).
+    pub chaddr: Vec<u8>,
+    /// Other chaddrs seen with the same client identifier.
+    pub other_chaddrs: Vec<Vec<u8>>,
+    pub client_id: Option<Vec<u8>>,
+    /// Escaped for display.
+    pub hostname: Option<String>,
+    /// Escaped for display.
+    pub vendor_class: Option<String>,
+    pub exchanges: Vec<Exchange>,
+    /// Exchanges dropped to bound memory (the oldest first).
+    pub exchanges_dropped: u64,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+impl Client {
+    /// The address the client holds or last held.
+    pub fn last_address(&self) -> Option<Ipv4Addr> {
+        self.exchanges.iter().rev().find_map(|e| match e.outcome {
+            Outcome::Ack => e.address,
+            _ => None,
+        })
+    }
+
+    pub fn mac_string(&self) -> String {
+        opt::colon_hex(&self.chaddr)
+    }
+}
+
+/// Everything known about one server, identified by option 54 (relays hide the IP source).
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub id: Ipv4Addr,
+    /// False when the server sent no option 54 and is known by its IP source.
+    pub has_server_id: bool,
+    pub macs: Vec<[u8; 6]>,
+    pub ips: Vec<Ipv4Addr>,
+    /// Relay addresses (giaddr) its replies went through.
+    pub relays: Vec<Ipv4Addr>,
+    pub offers: u64,
+    pub acks: u64,
+    pub naks: u64,
+    pub other_replies: u64,
+    /// Networks (from yiaddr and option 1) it hands out.
+    pub subnets: Vec<config::Cidr>,
+    pub routers: Vec<Ipv4Addr>,
+    pub dns: Vec<Ipv4Addr>,
+    pub lease_times: Vec<u32>,
+    pub latencies_ms: Vec<f64>,
+    /// `None` when no expectation was given.
+    pub expected: Option<bool>,
+    pub first_frame: u64,
+    /// Addresses offered or acked, a few of them for messages.
+    pub sample_addresses: Vec<Ipv4Addr>,
+}
+
+impl Server {
+    /// Median and 95th percentile latency in ms.
+    pub fn latency_summary(&self) -> Option<(f64, f64)> {
+        if self.latencies_ms.is_empty() {
+            return None;
+        }
+        let mut v = self.latencies_ms.clone();
+        v.sort_by(f64::total_cmp);
+        let pick = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        Some((pick(0.5), pick(0.95)))
+    }
+
+    fn matches(&self, r: &config::ServerRef) -> bool {
+        match r {
+            config::ServerRef::Ip(ip) => self.id == *ip || self.ips.contains(ip),
+            config::ServerRef::Mac(mac) => self.macs.contains(mac),
+        }
+    }
+}
+
+/// The analysis of a capture or a live interface so far.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub clients: Vec<Client>,
+    pub servers: Vec<Server>,
+    pub findings: Vec<Finding>,
+    pub expectations: Expectations,
+    /// DHCP packets analysed.
+    pub packets: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    by_chaddr: HashMap<Vec<u8>, usize>,
+    by_client_id: HashMap<Vec<u8>, usize>,
+    /// (client, xid) → index into that client's `exchanges`.
+    open: HashMap<(usize, u32), usize>,
+    by_server: HashMap<Ipv4Addr, usize>,
+    /// xid → (client, time) of the latest client message with that xid.
+    by_xid: HashMap<u32, (usize, Timestamp)>,
+    /// Address → (client, time of ACK, lease end) for duplicate-address detection.
+    leases: HashMap<Ipv4Addr, (usize, Timestamp, Option<Timestamp>)>,
+    sink: FindingSink,
+    finished: bool,
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, item: T, cap: usize) {
+    if v.len() < cap && !v.contains(&item) {
+        v.push(item);
+    }
+}
+
+impl Analysis {
+    pub fn new(expectations: Expectations) -> Self {
+        Self {
+            expectations,
+            ..Self::default()
+        }
+    }
+
+    /// Feeds one DHCP packet.
+    pub fn observe(&mut self, p: &Packet<'_>) {
+        let m = &p.dhcp;
+        // Without the fixed header up to chaddr there is nothing to key on.
+        if !m.has(crate::dhcp::field::CHADDR) || !matches!(m.op, 1 | 2) {
+            return;
+        }
+        self.finished = false;
+        self.packets += 1;
+        let ts = p.frame.ts;
+        self.first_ts.get_or_insert(ts);
+        self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+        let record = self.record(p);
+        let client = self.client_for(m, ts);
+        if m.op == 1 {
+            self.observe_request(client, m, record);
+        } else {
+            self.observe_reply(client, m, record);
+        }
+    }
+
+    fn record(&self, p: &Packet<'_>) -> MessageRecord {
+        let m = &p.dhcp;
+        MessageRecord {
+            frame: p.frame.number,
+            ts: p.frame.ts,
+            ts_digits: p.frame.ts_digits,
+            op: m.op,
+            msg_type: m.message_type(),
+            src_mac: p.udp.src_mac,
+            src_ip: p.udp.src_ip,
+            dst_ip: p.udp.dst_ip,
+            src_port: p.udp.src_port,
+            dst_port: p.udp.dst_port,
+            server_id: m.server_id(),
+            ciaddr: m.ciaddr,
+            yiaddr: m.yiaddr,
+            giaddr: m.giaddr,
+            requested_ip: m.requested_ip(),
+            lease_time: m.lease_time(),
+            broadcast: m.broadcast(),
+            secs: m.secs,
+            retransmissions: 0,
+            last_frame: p.frame.number,
+            last_ts: p.frame.ts,
+            latency_ms: None,
+            warnings: (m.warnings.len() + p.udp.warnings.len()).min(usize::from(u16::MAX)) as u16,
+        }
+    }
+
+    fn client_for(&mut self, m: &Message<'_>, ts: Timestamp) -> usize {
+        let chaddr = m.chaddr();
+        let client_id = m.client_id().filter(|_| m.op == 1);
+        let by_id = client_id
+            .as_deref()
+            .and_then(|id| self.by_client_id.get(id).copied());
+        let idx = match (by_id, self.by_chaddr.get(chaddr).copied()) {
+            (Some(i), _) => {
+                if self.clients[i].chaddr != chaddr
+                    && !self.clients[i].other_chaddrs.iter().any(|c| c == chaddr)
+                {
+                    self.clients[i].other_chaddrs.push(chaddr.to_vec());
+                    self.by_chaddr.entry(chaddr.to_vec()).or_insert(i);
+                }
+                i
+            }
+            (None, Some(i)) => i,
+            (None, None) => {
+                let i = self.clients.len();
+                self.clients.push(Client {
+                    chaddr: chaddr.to_vec(),
+                    other_chaddrs: Vec::new(),
+                    client_id: None,
+                    hostname: None,
+                    vendor_class: None,
+                    exchanges: Vec::new(),
+                    exchanges_dropped: 0,
+                    first_seen: ts,
+                    last_seen: ts,
+                });
+                self.by_chaddr.insert(chaddr.to_vec(), i);
+                i
+            }
+        };
+        let c = &mut self.clients[idx];
+        c.last_seen = c.last_seen.max(ts);
+        if m.op == 1 {
+            if let Some(id) = client_id {
+                if c.client_id.is_none() {
+                    c.client_id = Some(id.to_vec());
+                    self.by_client_id.entry(id.into_owned()).or_insert(idx);
+                }
+            }
+            if let Some(h) = m.hostname() {
+                c.hostname = Some(escape_bytes(&h));
+            }
+            if let Some(v) = m.option(opt::VENDOR_CLASS) {
+                c.vendor_class = Some(escape_bytes(&v));
+            }
+        }
+        idx
+    }
+
+    fn classify(m: &Message<'_>, dst: Ipv4Addr) -> Kind {
+        match m.message_type() {
+            None => Kind::Bootp,
+            Some(MessageType::DISCOVER) => Kind::Dora,
+            Some(MessageType::REQUEST) => {
+                if !m.ciaddr.is_unspecified() {
+                    if dst == Ipv4Addr::BROADCAST {
+                        Kind::Rebind
+                    } else {
+                        Kind::Renew
+                    }
+                } else if m.server_id().is_some() {
+                    // SELECTING whose DISCOVER was not captured.
+                    Kind::Dora
+                } else {
+                    Kind::InitReboot
+                }
+            }
+            Some(MessageType::INFORM) => Kind::Inform,
+            Some(MessageType::RELEASE) => Kind::Release,
+            Some(MessageType::DECLINE) => Kind::Decline,
+            Some(_) => Kind::Other,
+        }
+    }
+
+    /// The open exchange for (client, xid) if the message belongs to it.
+    fn open_exchange(
+        &self,
+        client: usize,
+        xid: u32,
+        ts: Timestamp,
+        msg_type: Option<MessageType>,
+    ) -> Option<usize> {
+        let &i = self.open.get(&(client, xid))?;
+        let ex = self.clients[client].exchanges.get(i)?;
+        if ts.secs - ex.end.secs > EXCHANGE_IDLE_SECS || ts.secs - ex.start.secs > EXCHANGE_MAX_SECS
+        {
+            return None;
+        }
+        // A client starting over after a final answer starts a new exchange.
+        let restart = match msg_type {
+            Some(MessageType::DISCOVER) => ex.outcome.is_final() || ex.kind != Kind::Dora,
+            Some(MessageType::REQUEST) => {
+                ex.outcome.is_final()
+                    || !matches!(
+                        ex.kind,
+                        Kind::Dora | Kind::InitReboot | Kind::Renew | Kind::Rebind
+                    )
+            }
+            Some(MessageType::INFORM) => ex.kind != Kind::Inform || ex.outcome.is_final(),
+            Some(MessageType::RELEASE | MessageType::DECLINE) => true,
+            _ => false,
+        };
+        (!restart).then_some(i)
+    }
+
+    fn new_exchange(&mut self, client: usize, xid: u32, kind: Kind, ts: Timestamp) -> usize {
+        let c = &mut self.clients[client];
+        if c.exchanges.len() >= MAX_EXCHANGES_PER_CLIENT {
+            c.exchanges.remove(0);
+            c.exchanges_dropped += 1;
+            // Indices shift by one; forget open entries that pointed at the dropped one.
+            self.open.retain(|&(cl, _), i| {
+                if cl != client {
+                    return true;
+                }
+                if *i == 0 {
+                    return false;
+                }
+                *i -= 1;
+                true
+            });
+        }
+        let c = &mut self.clients[client];
+        c.exchanges.push(Exchange {
+            xid,
+            kind,
+            outcome: Outcome::Pending,
+            start: ts,
+            end: ts,
+            messages: Vec::new(),
+            messages_dropped: 0,
+            offers: Vec::new(),
+            server_id: None,
+            address: None,
+            lease_time: None,
+            t1: None,
+            t2: None,
+            retransmissions: 0,
+        });
+        let i = c.exchanges.len() - 1;
+        self.open.insert((client, xid), i);
+        i
+    }
+
+    fn observe_request(&mut self, client: usize, m: &Message<'_>, record: MessageRecord) {
+        let ts = record.ts;
+        let msg_type = record.msg_type;
+        self.by_xid.insert(m.xid, (client, ts));
+        let idx = match self.open_exchange(client, m.xid, ts, msg_type) {
+            Some(i) => i,
+            None => {
+                let kind = Self::classify(m, record.dst_ip);
+                self.new_exchange(client, m.xid, kind, ts)
+            }
+        };
+        findings::check_request(&mut self.sink, &self.clients[client], m, &record);
+        if msg_type == Some(MessageType::DISCOVER) {
+            self.sink.discover_seen(ts);
+        }
+        if msg_type == Some(MessageType::DECLINE) {
+            let declined = record.requested_ip;
+            let had_ack =
+                self.clients[client].exchanges.iter().rev().any(|e| {
+                    e.outcome == Outcome::Ack && e.address.is_some() && e.address == declined
+                });
+            findings::decline(&mut self.sink, &self.clients[client], &record, had_ack);
+            if let Some(addr) = declined {
+                self.leases.remove(&addr);
+            }
+        }
+        if msg_type == Some(MessageType::RELEASE) {
+            self.leases.remove(&record.ciaddr);
+        }
+        let ex = &mut self.clients[client].exchanges[idx];
+        ex.end = ex.end.max(ts);
+        // Same type again from the client side: a retransmission, folded into one record.
+        // A copy forwarded by a relay (source port 67) is a separate message.
+        if let Some(prev) = ex
+            .messages
+            .iter_mut()
+            .rev()
+            .find(|r| !r.is_reply())
+            .filter(|r| {
+                r.msg_type == msg_type && r.src_port == record.src_port && r.giaddr == record.giaddr
+            })
+        {
+            prev.retransmissions += 1;
+            prev.last_frame = record.frame;
+            prev.last_ts = record.ts;
+            prev.secs = record.secs;
+            ex.retransmissions += 1;
+            return;
+        }
+        match msg_type {
+            Some(MessageType::REQUEST) => {
+                if record.server_id.is_some() {
+                    ex.server_id = record.server_id;
+                }
+            }
+            Some(MessageType::RELEASE) => {
+                ex.outcome = Outcome::Released;
+                ex.address = Some(record.ciaddr).filter(|a| !a.is_unspecified());
+                ex.server_id = record.server_id;
+            }
+            Some(MessageType::DECLINE) => {
+                ex.outcome = Outcome::Declined;
+                ex.address = record.requested_ip;
+                ex.server_id = record.server_id;
+            }
+            _ => {}
+        }
+        push_record(ex, record);
+    }
+
+    fn observe_reply(&mut self, client: usize, m: &Message<'_>, mut record: MessageRecord) {
+        let ts = record.ts;
+        let idx = match self.open.get(&(client, m.xid)).copied().filter(|&i| {
+            self.clients[client]
+                .exchanges
+                .get(i)
+                .is_some_and(|e| ts.secs - e.end.secs <= EXCHANGE_IDLE_SECS)
+        }) {
+            Some(i) => i,
+            None => {
+                // A reply with nothing to answer: capture started mid-exchange, a server
+                // answering what was never asked, or one that garbled xid or chaddr.
+                let recent = |t: Timestamp| ts.secs - t.secs <= 10;
+                let xid_owner = self
+                    .by_xid
+                    .get(&m.xid)
+                    .filter(|(_, t)| recent(*t))
+                    .map(|(c, _)| *c);
+                let own_xid = self.clients[client]
+                    .exchanges
+                    .iter()
+                    .rev()
+                    .find(|e| e.outcome == Outcome::Pending && recent(e.end))
+                    .map(|e| e.xid);
+                let server = record.server_id.unwrap_or(record.src_ip);
+                findings::unmatched_reply(
+                    &mut self.sink,
+                    &self.clients,
+                    client,
+                    xid_owner,
+                    &record,
+                    server,
+                    own_xid,
+                    m.xid,
+                );
+                let kind = match record.msg_type {
+                    Some(MessageType::OFFER) => Kind::Dora,
+                    None => Kind::Bootp,
+                    _ => Kind::Other,
+                };
+                self.new_exchange(client, m.xid, kind, ts)
+            }
+        };
+        let server = self.server_for(m, &record);
+        let server_id = self.servers[server].id;
+
+        let ex = &self.clients[client].exchanges[idx];
+        // The client message this answers: the last request before the reply.
+        let solicit = ex.last_request().cloned();
+        if let Some(s) = &solicit {
+            record.latency_ms = Some(ts.millis_since(s.last_ts));
+        }
+        findings::check_reply(
+            &mut self.sink,
+            &self.expectations,
+            &self.clients[client],
+            ex,
+            &self.servers[server],
+            m,
+            &record,
+            solicit.as_ref(),
+        );
+
+        // Server inventory.
+        let srv = &mut self.servers[server];
+        if let Some(l) = record.latency_ms {
+            // A relay's second copy of a reply would count twice; latency is per server reply.
+            if record.dst_port == 68 || record.giaddr.is_unspecified() {
+                srv.latencies_ms.push(l);
+            }
+        }
+        match record.msg_type {
+            Some(MessageType::OFFER) => srv.offers += 1,
+            Some(MessageType::ACK) => srv.acks += 1,
+            Some(MessageType::NAK) => srv.naks += 1,
+            _ => srv.other_replies += 1,
+        }
+        if let Some(mac) = record.src_mac {
+            push_unique(&mut srv.macs, mac, 16);
+        }
+        push_unique(&mut srv.ips, record.src_ip, 16);
+        if !record.giaddr.is_unspecified() {
+            push_unique(&mut srv.relays, record.giaddr, 16);
+        }
+        if matches!(record.msg_type, Some(MessageType::OFFER | MessageType::ACK)) {
+            let handed = if record.yiaddr.is_unspecified() {
+                None
+            } else {
+                Some(record.yiaddr)
+            };
+            if let Some(addr) = handed {
+                push_unique(&mut srv.sample_addresses, addr, 8);
+                let prefix = match m.first_option(opt::SUBNET_MASK) {
+                    Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]).leading_ones() as u8,
+                    _ => 24,
+                };
+                let network = Ipv4Addr::from(u32::from(addr) & config::prefix_mask(prefix));
+                push_unique(&mut srv.subnets, config::Cidr { network, prefix }, 16);
+            }
+            if let Some(d) = m.first_option(opt::ROUTER) {
+                for c in d.chunks_exact(4) {
+                    push_unique(&mut srv.routers, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
+                }
+            }
+            if let Some(d) = m.first_option(opt::DNS_SERVERS) {
+                for c in d.chunks_exact(4) {
+                    push_unique(&mut srv.dns, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
+                }
+            }
+            if let Some(l) = record.lease_time {
+                push_unique(&mut srv.lease_times, l, 16);
+            }
+        }
+
+        // Exchange state.
+        let ex = &mut self.clients[client].exchanges[idx];
+        ex.end = ex.end.max(ts);
+        match record.msg_type {
+            Some(MessageType::OFFER) => {
+                let dup = ex
+                    .offers
+                    .iter()
+                    .any(|o| o.server_id == server_id && o.yiaddr == record.yiaddr);
+                if !dup {
+                    let first = ex
+                        .messages
+                        .iter()
+                        .find(|r| r.msg_type == Some(MessageType::DISCOVER));
+                    ex.offers.push(Offer {
+                        server_id,
+                        server_mac: record.src_mac,
+                        yiaddr: record.yiaddr,
+                        latency_ms: record.latency_ms,
+                        latency_first_ms: first.map(|d| ts.millis_since(d.ts)),
+                        frame: record.frame,
+                    });
+                }
+            }
+            Some(MessageType::ACK)
+                if !matches!(
+                    ex.outcome,
+                    Outcome::Ack | Outcome::Released | Outcome::Declined
+                ) =>
+            {
+                ex.outcome = Outcome::Ack;
+                ex.server_id.get_or_insert(server_id);
+                ex.address = if ex.kind == Kind::Inform {
+                    solicit
+                        .as_ref()
+                        .map(|s| s.ciaddr)
+                        .filter(|a| !a.is_unspecified())
+                } else {
+                    Some(record.yiaddr).filter(|a| !a.is_unspecified())
+                };
+                ex.lease_time = record.lease_time;
+                ex.t1 = m.renewal_time();
+                ex.t2 = m.rebinding_time();
+            }
+            Some(MessageType::NAK) if ex.outcome == Outcome::Pending => {
+                ex.outcome = Outcome::Nak;
+                ex.server_id.get_or_insert(server_id);
+                self.sink.nak_seen(client, ts);
+            }
+            _ => {}
+        }
+        let acked = (record.msg_type == Some(MessageType::ACK) && ex.kind != Kind::Inform)
+            .then_some(ex.address)
+            .flatten();
+        let lease_end = record
+            .lease_time
+            .filter(|l| *l != u32::MAX)
+            .map(|l| Timestamp::new(ts.secs + i64::from(l), ts.nanos));
+        push_record(ex, record);
+
+        if let Some(addr) = acked {
+            self.note_lease(client, addr, ts, lease_end);
+        }
+    }
+
+    fn note_lease(
+        &mut self,
+        client: usize,
+        addr: Ipv4Addr,
+        ts: Timestamp,
+        lease_end: Option<Timestamp>,
+    ) {
+        if let Some(&(holder, since, end)) = self.leases.get(&addr) {
+            let still_valid = end.is_none_or(|e| e > ts);
+            if holder != client && still_valid {
+                findings::duplicate_address(
+                    &mut self.sink,
+                    &self.clients,
+                    addr,
+                    holder,
+                    client,
+                    since,
+                    ts,
+                );
+            }
+        }
+        self.leases.insert(addr, (client, ts, lease_end));
+    }
+
+    fn server_for(&mut self, m: &Message<'_>, record: &MessageRecord) -> usize {
+        let (id, has_id) = match record.server_id {
+            Some(id) => (id, true),
+            None => (record.src_ip, false),
+        };
+        if let Some(&i) = self.by_server.get(&id) {
+            return i;
+        }
+        let i = self.servers.len();
+        let expected = self.expected(id, record);
+        self.servers.push(Server {
+            id,
+            has_server_id: has_id,
+            macs: Vec::new(),
+            ips: Vec::new(),
+            relays: Vec::new(),
+            offers: 0,
+            acks: 0,
+            naks: 0,
+            other_replies: 0,
+            subnets: Vec::new(),
+            routers: Vec::new(),
+            dns: Vec::new(),
+            lease_times: Vec::new(),
+            latencies_ms: Vec::new(),
+            expected,
+            first_frame: record.frame,
+            sample_addresses: Vec::new(),
+        });
+        let _ = m;
+        self.by_server.insert(id, i);
+        i
+    }
+
+    /// Expected when it matches a named server (if any were named) and hands out addresses
+    /// only inside the lease networks of concern (if any were named). Re-evaluated at finish.
+    fn expected(&self, id: Ipv4Addr, record: &MessageRecord) -> Option<bool> {
+        let e = &self.expectations;
+        if !e.given() {
+            return None;
+        }
+        let named = e.servers.is_empty()
+            || e.servers.iter().any(|r| match r {
+                config::ServerRef::Ip(ip) => *ip == id || *ip == record.src_ip,
+                config::ServerRef::Mac(mac) => record.src_mac == Some(*mac),
+            });
+        Some(named)
+    }
+
+    /// Settles pending exchanges as of `now` (the end of the capture) and computes the
+    /// findings that need the whole picture. Safe to call repeatedly (live views).
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let now = self.last_ts.unwrap_or_default();
+        for c in &mut self.clients {
+            for ex in &mut c.exchanges {
+                if ex.outcome != Outcome::Pending {
+                    continue;
+                }
+                let quiet = now.secs - ex.end.secs > EXCHANGE_IDLE_SECS / 6;
+                let retried = ex.retransmissions > 0;
+                ex.outcome = match ex.kind {
+                    Kind::Dora if ex.offers.is_empty() && (retried || quiet) => Outcome::NoOffer,
+                    Kind::Dora
+                        if ex
+                            .messages
+                            .iter()
+                            .any(|m| m.msg_type == Some(MessageType::REQUEST))
+                            && (retried || quiet) =>
+                    {
+                        Outcome::NoAnswer
+                    }
+                    Kind::Dora => Outcome::Incomplete,
+                    _ if retried || quiet => Outcome::NoAnswer,
+                    _ => Outcome::Incomplete,
+                };
+            }
+        }
+        // Expectations by subnet need every address a server handed out.
+        let e = &self.expectations;
+        for s in &mut self.servers {
+            if !e.given() {
+                s.expected = None;
+                continue;
+            }
+            let named = e.servers.is_empty() || e.servers.iter().any(|r| s.matches(r));
+            let in_subnets = e.subnets.is_empty()
+                || s.sample_addresses
+                    .iter()
+                    .all(|a| e.subnets.iter().any(|n| n.contains(*a)));
+            s.expected = Some(named && in_subnets);
+        }
+        self.findings = self
+            .sink
+            .collect(&self.clients, &self.servers, &self.expectations);
+    }
+
+    /// Client by chaddr.
+    pub fn client(&self, chaddr: &[u8]) -> Option<&Client> {
+        self.by_chaddr.get(chaddr).map(|&i| &self.clients[i])
+    }
+
+    /// Worst severity among findings.
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Convenience: analyse every DHCP packet of a source.
+    pub fn run(
+        source: &mut crate::source::FileSource,
+        expectations: Expectations,
+    ) -> (Self, crate::pipeline::ReadSummary) {
+        let mut a = Analysis::new(expectations);
+        let summary = crate::pipeline::read_dhcp(source, |p| {
+            a.observe(p);
+            std::ops::ControlFlow::Continue(())
+        });
+        a.finish();
+        (a, summary)
+    }
+}
+
+fn push_record(ex: &mut Exchange, record: MessageRecord) {
+    if ex.messages.len() < MAX_MESSAGES_PER_EXCHANGE {
+        ex.messages.push(record);
+    } else {
+        ex.messages_dropped += 1;
+    }
+}
+
+/// Decoder warnings that matter as findings.
+pub(crate) fn hidden_in_overload(m: &Message<'_>) -> Option<Vec<u8>> {
+    let mut codes = Vec::new();
+    for w in &m.warnings {
+        if let Warning::OnlyInOverload { codes: c, .. } = w {
+            codes.extend_from_slice(c);
+        }
+    }
+    (!codes.is_empty()).then_some(codes)
+}
+
+#[cfg(test)]
+mod tests;

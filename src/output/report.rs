@@ -1,0 +1,1 @@
+//! `dhcpscope report`: text, JSON and CSV views of the analysis.
