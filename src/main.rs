@@ -1,26 +1,29 @@
 use clap::Parser;
-use dhcpscope::cli::{Cli, Command, DecodeArgs, DecodeFormat};
-use dhcpscope::output::{decode, is_broken_pipe};
+use dhcpscope::analysis::{self, Analysis, Severity};
+use dhcpscope::cli::{Cli, Command, DecodeArgs, DecodeFormat, FailOn, ReportArgs, ReportFormat};
+use dhcpscope::output::{decode, is_broken_pipe, report};
 use dhcpscope::pipeline::{ReadSummary, read_dhcp};
 use dhcpscope::source::{FileSource, SourceError};
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 
-/// Exit status when the input cannot be read at all.
-const EXIT_INPUT: u8 = 2;
+/// Exit status when the input cannot be read at all (UNKNOWN, as monitoring plugins say).
+const EXIT_INPUT: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decode(args) => run_decode(&args),
+        Command::Report(args) => run_report(&args),
     };
     match result {
         Ok(code) => code,
         Err(e) if e.downcast_ref::<io::Error>().is_some_and(is_broken_pipe) => ExitCode::SUCCESS,
         Err(e) => {
             // Print the error ourselves: returning it from main would dump a backtrace.
-            eprintln!("dhcpscope: {e:#}");
+            // Our errors already name their cause, so the chain is not repeated.
+            eprintln!("dhcpscope: {e}");
             ExitCode::from(EXIT_INPUT)
         }
     }
@@ -53,6 +56,40 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     report_read_problems(&summary)
+}
+
+fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let e = &args.expect;
+    let expectations =
+        analysis::config::load(e.config.as_deref(), &e.servers, &e.subnets, e.slow_ms)
+            .map_err(|msg| anyhow::anyhow!("{msg}"))?;
+    let mut source = FileSource::open(&args.read)?;
+    let (analysis, summary) = Analysis::run(&mut source, expectations);
+    if let Some(err @ SourceError::Open { .. } | err @ SourceError::UnknownFormat(_)) =
+        &summary.error
+    {
+        return Err(anyhow::anyhow!("{err}"));
+    }
+    let name = args.read.display().to_string();
+    let info = report::SourceInfo {
+        name: &name,
+        summary: &summary,
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match args.format {
+        ReportFormat::Text => report::write_text(&mut out, &analysis, &info)?,
+        ReportFormat::Json => report::write_json(&mut out, &analysis, &info)?,
+        ReportFormat::Csv => report::write_csv(&mut out, &analysis)?,
+    }
+    out.flush()?;
+    let read = report_read_problems(&summary)?;
+    let worst = analysis.worst_severity();
+    Ok(match (args.fail_on, worst) {
+        (Some(_), Some(Severity::Critical)) => ExitCode::from(2),
+        (Some(FailOn::Warning), Some(Severity::Warning)) => ExitCode::from(1),
+        _ => read,
+    })
 }
 
 /// Read problems after some frames were read are warnings (exit 0); an unreadable input is an error.

@@ -4,7 +4,7 @@
 use super::config::Expectations;
 use super::{Client, Exchange, Kind, MessageRecord, Outcome, Server};
 use crate::dhcp::options::{self as opt, MessageType, colon_hex};
-use crate::dhcp::{Message, Value};
+use crate::dhcp::{Message, Value, Warning};
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -152,10 +152,10 @@ impl FindingSink {
             *count += 1;
             if *count == FLOOD_DISCOVERS_PER_SECOND {
                 self.flood_seconds.push((ts.secs, *count));
-            } else if *count > FLOOD_DISCOVERS_PER_SECOND {
-                if let Some(last) = self.flood_seconds.last_mut() {
-                    last.1 = *count;
-                }
+            } else if *count > FLOOD_DISCOVERS_PER_SECOND
+                && let Some(last) = self.flood_seconds.last_mut()
+            {
+                last.1 = *count;
             }
         } else {
             *second = ts.secs;
@@ -243,8 +243,8 @@ impl FindingSink {
                     Outcome::NoOffer => {
                         out.add(NO_OFFER, Some(mac.clone()), None, ex.first_frame(), || {
                             format!(
-                                "{mac} sent DISCOVER {} times and got no OFFER",
-                                ex.retransmissions + 1
+                                "{mac} sent DISCOVER {} and got no OFFER",
+                                times(ex.retransmissions + 1)
                             )
                         })
                     }
@@ -255,9 +255,9 @@ impl FindingSink {
                         ex.first_frame(),
                         || {
                             format!(
-                                "{} from {mac} sent {} times, no answer",
+                                "{} from {mac} sent {}, no answer",
                                 ex.kind.name(),
-                                ex.retransmissions + 1
+                                times(ex.retransmissions + 1)
                             )
                         },
                     ),
@@ -300,6 +300,23 @@ impl FindingSink {
         });
         findings
     }
+}
+
+fn times(n: u32) -> String {
+    if n == 1 {
+        "once".into()
+    } else {
+        format!("{n} times")
+    }
+}
+
+/// The first decoder warning that makes a packet malformed. RFC 3396 splits are legal and
+/// options hidden in overload have their own finding.
+fn malformation(m: &Message<'_>) -> Option<String> {
+    m.warnings
+        .iter()
+        .find(|w| !matches!(w, Warning::Split { .. } | Warning::OnlyInOverload { .. }))
+        .map(ToString::to_string)
 }
 
 fn is_final_reply(t: Option<MessageType>) -> bool {
@@ -390,8 +407,7 @@ pub(crate) fn check_reply(
         ex.kind == Kind::Inform || solicit.is_some_and(|s| s.msg_type == Some(MessageType::INFORM));
     let c = || Some(mac.clone());
 
-    if !m.warnings.is_empty() {
-        let first = m.warnings[0].to_string();
+    if let Some(first) = malformation(m) {
         sink.add(MALFORMED_REPLY, None, sid, r.frame, || {
             format!("malformed {ty} from {}: {first}", server.id)
         });
@@ -457,16 +473,27 @@ pub(crate) fn check_reply(
                 )
             })
             .collect();
-        let addresses =
-            !(m.yiaddr.is_unspecified() && m.ciaddr.is_unspecified() && m.siaddr.is_unspecified());
-        if !extra.is_empty() || addresses {
+        let addresses: Vec<String> = [
+            ("yiaddr", m.yiaddr),
+            ("ciaddr", m.ciaddr),
+            ("siaddr", m.siaddr),
+        ]
+        .iter()
+        .filter(|(_, a)| !a.is_unspecified())
+        .map(|(n, a)| format!("{n} {a}"))
+        .collect();
+        if !extra.is_empty() || !addresses.is_empty() {
             sink.add(NAK_WITH_CONFIG, None, sid, r.frame, || {
-                let codes: Vec<String> = extra.iter().map(u8::to_string).collect();
+                let mut what: Vec<String> = Vec::new();
+                if !extra.is_empty() {
+                    let codes: Vec<String> = extra.iter().map(u8::to_string).collect();
+                    what.push(format!("options {}", codes.join(", ")));
+                }
+                what.extend(addresses);
                 format!(
-                    "NAK from {} carries configuration (options [{}]{})",
+                    "NAK from {} carries configuration: {}",
                     server.id,
-                    codes.join(", "),
-                    if addresses { ", addresses set" } else { "" }
+                    what.join(", ")
                 )
             });
         }
@@ -540,33 +567,35 @@ pub(crate) fn check_reply(
             let wanted = s
                 .requested_ip
                 .or(Some(s.ciaddr).filter(|a| !a.is_unspecified()));
-            if let Some(w) = wanted {
-                if r.yiaddr != w {
-                    sink.add(ACK_ADDRESS_MISMATCH, c(), sid, r.frame, || {
-                        format!("{mac} requested {w}, {} ACKed {}", server.id, r.yiaddr)
-                    });
-                }
-            }
-        }
-        if is_final_reply(t) && s.msg_type == Some(MessageType::REQUEST) {
-            if let Some(chosen) = s.server_id.filter(|c| *c != server.id) {
-                sink.add(UNSELECTED_SERVER_REPLIED, None, sid, r.frame, || {
-                    format!(
-                        "{} answered {ty} to {mac}'s REQUEST for server {chosen}",
-                        server.id
-                    )
+            if let Some(w) = wanted
+                && r.yiaddr != w
+            {
+                sink.add(ACK_ADDRESS_MISMATCH, c(), sid, r.frame, || {
+                    format!("{mac} requested {w}, {} ACKed {}", server.id, r.yiaddr)
                 });
             }
         }
-        if let Some(l) = r.latency_ms {
-            if l > e.slow_reply_ms && (to_client || r.giaddr.is_unspecified()) {
-                sink.add(SLOW_REPLY, None, sid, r.frame, || {
-                    format!(
-                        "{ty} from {} took {l:.0} ms (threshold {} ms)",
-                        server.id, e.slow_reply_ms
-                    )
-                });
-            }
+        if is_final_reply(t)
+            && s.msg_type == Some(MessageType::REQUEST)
+            && let Some(chosen) = s.server_id.filter(|c| *c != server.id)
+        {
+            sink.add(UNSELECTED_SERVER_REPLIED, None, sid, r.frame, || {
+                format!(
+                    "{} answered {ty} to {mac}'s REQUEST for server {chosen}",
+                    server.id
+                )
+            });
+        }
+        if let Some(l) = r.latency_ms
+            && l > e.slow_reply_ms
+            && (to_client || r.giaddr.is_unspecified())
+        {
+            sink.add(SLOW_REPLY, None, sid, r.frame, || {
+                format!(
+                    "{ty} from {} took {l:.0} ms (threshold {} ms)",
+                    server.id, e.slow_reply_ms
+                )
+            });
         }
     }
     if matches!(t, Some(MessageType::OFFER | MessageType::ACK)) {
@@ -590,19 +619,17 @@ pub(crate) fn check_reply(
                 )
             });
         }
-        if m.first_option(opt::ROUTER).is_some() {
-            if let Some(data) = m.option(opt::CLASSLESS_ROUTE) {
-                if let Value::ClasslessRoutes(routes) = Value::decode(opt::CLASSLESS_ROUTE, &data) {
-                    if !routes.iter().any(|r| r.prefix == 0) {
-                        sink.add(ROUTE121_NO_DEFAULT, None, sid, r.frame, || {
+        if m.first_option(opt::ROUTER).is_some()
+            && let Some(data) = m.option(opt::CLASSLESS_ROUTE)
+            && let Value::ClasslessRoutes(routes) = Value::decode(opt::CLASSLESS_ROUTE, &data)
+            && !routes.iter().any(|r| r.prefix == 0)
+        {
+            sink.add(ROUTE121_NO_DEFAULT, None, sid, r.frame, || {
                             format!(
                                 "{ty} from {} sets option 121 without a default route: clients ignore its router option and get no default gateway",
                                 server.id
                             )
                         });
-                    }
-                }
-            }
         }
     }
     if let Some(codes) = super::hidden_in_overload(m) {

@@ -403,11 +403,11 @@ impl Analysis {
         let c = &mut self.clients[idx];
         c.last_seen = c.last_seen.max(ts);
         if m.op == 1 {
-            if let Some(id) = client_id {
-                if c.client_id.is_none() {
-                    c.client_id = Some(id.to_vec());
-                    self.by_client_id.entry(id.into_owned()).or_insert(idx);
-                }
+            if let Some(id) = client_id
+                && c.client_id.is_none()
+            {
+                c.client_id = Some(id.to_vec());
+                self.by_client_id.entry(id.into_owned()).or_insert(idx);
             }
             if let Some(h) = m.hostname() {
                 c.hostname = Some(escape_bytes(&h));
@@ -469,7 +469,9 @@ impl Analysis {
                     )
             }
             Some(MessageType::INFORM) => ex.kind != Kind::Inform || ex.outcome.is_final(),
-            Some(MessageType::RELEASE | MessageType::DECLINE) => true,
+            // A relay's copy of a RELEASE/DECLINE joins it; anything else starts anew.
+            Some(MessageType::RELEASE) => ex.kind != Kind::Release,
+            Some(MessageType::DECLINE) => ex.kind != Kind::Decline,
             _ => false,
         };
         (!restart).then_some(i)
@@ -477,6 +479,14 @@ impl Analysis {
 
     fn new_exchange(&mut self, client: usize, xid: u32, kind: Kind, ts: Timestamp) -> usize {
         let c = &mut self.clients[client];
+        // A client that moves on has given up on what it was waiting for.
+        for ex in c
+            .exchanges
+            .iter_mut()
+            .filter(|e| e.outcome == Outcome::Pending)
+        {
+            ex.outcome = settle(ex, true);
+        }
         if c.exchanges.len() >= MAX_EXCHANGES_PER_CLIENT {
             c.exchanges.remove(0);
             c.exchanges_dropped += 1;
@@ -564,10 +574,8 @@ impl Analysis {
             return;
         }
         match msg_type {
-            Some(MessageType::REQUEST) => {
-                if record.server_id.is_some() {
-                    ex.server_id = record.server_id;
-                }
+            Some(MessageType::REQUEST) if record.server_id.is_some() => {
+                ex.server_id = record.server_id;
             }
             Some(MessageType::RELEASE) => {
                 ex.outcome = Outcome::Released;
@@ -849,23 +857,8 @@ impl Analysis {
                 if ex.outcome != Outcome::Pending {
                     continue;
                 }
-                let quiet = now.secs - ex.end.secs > EXCHANGE_IDLE_SECS / 6;
-                let retried = ex.retransmissions > 0;
-                ex.outcome = match ex.kind {
-                    Kind::Dora if ex.offers.is_empty() && (retried || quiet) => Outcome::NoOffer,
-                    Kind::Dora
-                        if ex
-                            .messages
-                            .iter()
-                            .any(|m| m.msg_type == Some(MessageType::REQUEST))
-                            && (retried || quiet) =>
-                    {
-                        Outcome::NoAnswer
-                    }
-                    Kind::Dora => Outcome::Incomplete,
-                    _ if retried || quiet => Outcome::NoAnswer,
-                    _ => Outcome::Incomplete,
-                };
+                let gave_up = ex.retransmissions > 0 || now.secs - ex.end.secs > SETTLE_QUIET_SECS;
+                ex.outcome = settle(ex, gave_up);
             }
         }
         // Expectations by subnet need every address a server handed out.
@@ -909,6 +902,26 @@ impl Analysis {
         });
         a.finish();
         (a, summary)
+    }
+}
+
+/// An exchange this quiet at the end of the capture was given up, not cut off.
+const SETTLE_QUIET_SECS: i64 = 10;
+
+/// The outcome of an exchange left without a final answer: `gave_up` when the client
+/// retried, moved on, or fell silent long before the capture ended.
+fn settle(ex: &Exchange, gave_up: bool) -> Outcome {
+    let requested = ex
+        .messages
+        .iter()
+        .any(|m| m.msg_type == Some(MessageType::REQUEST));
+    match ex.kind {
+        _ if !gave_up => Outcome::Incomplete,
+        Kind::Dora if ex.offers.is_empty() => Outcome::NoOffer,
+        Kind::Dora if !requested => Outcome::Incomplete,
+        Kind::Bootp if ex.messages.iter().all(|m| !m.is_reply()) => Outcome::NoAnswer,
+        Kind::Other if ex.messages.iter().all(MessageRecord::is_reply) => Outcome::Incomplete,
+        _ => Outcome::NoAnswer,
     }
 }
 

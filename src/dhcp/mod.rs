@@ -371,10 +371,10 @@ impl<'a> Message<'a> {
             if code == options::OVERLOAD {
                 continue;
             }
-            if let Some(data) = self.option(code) {
-                if let Some(w) = options::check(code, &data) {
-                    self.warnings.push(w);
-                }
+            if let Some(data) = self.option(code)
+                && let Some(w) = options::check(code, &data)
+            {
+                self.warnings.push(w);
             }
         }
         if !self.options.iter().any(|o| o.code == options::MESSAGE_TYPE) {

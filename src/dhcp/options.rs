@@ -282,12 +282,12 @@ pub(crate) fn check(code: u8, data: &[u8]) -> Option<Warning> {
     let (_, kind) = spec(code);
     match kind {
         Kind::Ip if len != 4 => bad("4"),
-        Kind::Ips if len == 0 || len % 4 != 0 => bad("a non-zero multiple of 4"),
-        Kind::IpPairs if len == 0 || len % 8 != 0 => bad("a non-zero multiple of 8"),
+        Kind::Ips if len == 0 || !len.is_multiple_of(4) => bad("a non-zero multiple of 4"),
+        Kind::IpPairs if len == 0 || !len.is_multiple_of(8) => bad("a non-zero multiple of 8"),
         Kind::U8 | Kind::Bool | Kind::MessageType | Kind::Overload if len != 1 => bad("1"),
         Kind::U16 if len != 2 => bad("2"),
         Kind::U32 | Kind::I32 | Kind::Secs if len != 4 => bad("4"),
-        Kind::U16s | Kind::ClientArch if len == 0 || len % 2 != 0 => {
+        Kind::U16s | Kind::ClientArch if len == 0 || !len.is_multiple_of(2) => {
             bad("a non-zero multiple of 2")
         }
         Kind::Text | Kind::ParamList if len == 0 => bad("at least 1"),
@@ -433,10 +433,10 @@ impl<'a> Value<'a> {
                 &[a, b, c, d] => Value::Ip(Ipv4Addr::new(a, b, c, d)),
                 _ => invalid("expected 4 bytes"),
             },
-            Kind::Ips if !data.is_empty() && data.len() % 4 == 0 => {
+            Kind::Ips if !data.is_empty() && data.len().is_multiple_of(4) => {
                 Value::Ips(data.chunks_exact(4).map(ip4).collect())
             }
-            Kind::IpPairs if !data.is_empty() && data.len() % 8 == 0 => Value::IpPairs(
+            Kind::IpPairs if !data.is_empty() && data.len().is_multiple_of(8) => Value::IpPairs(
                 data.chunks_exact(8)
                     .map(|p| (ip4(&p[..4]), ip4(&p[4..])))
                     .collect(),
@@ -464,7 +464,7 @@ impl<'a> Value<'a> {
                 }
                 _ => invalid("expected 4 bytes"),
             },
-            Kind::U16s | Kind::ClientArch if !data.is_empty() && data.len() % 2 == 0 => {
+            Kind::U16s | Kind::ClientArch if !data.is_empty() && data.len().is_multiple_of(2) => {
                 let v = data
                     .chunks_exact(2)
                     .map(|c| u16::from_be_bytes([c[0], c[1]]))
