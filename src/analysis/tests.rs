@@ -1,1 +1,666 @@
+//! Tracker and finding rules on hand-built exchanges. Each test builds the wire packets a
+//! scenario would put on the segment and checks what the analysis concludes.
 
+use super::*;
+use crate::craft::{BROADCAST_MAC, UdpEndpoints, udp_frame};
+use crate::dhcp::MessageBuilder;
+use crate::frame::{Decoded, FrameDecoder};
+use crate::source::{RawFrame, linktype};
+
+const CLIENT: [u8; 6] = [0x02, 0x10, 0, 0, 0, 7];
+const OTHER_CLIENT: [u8; 6] = [0x02, 0x10, 0, 0, 0, 8];
+const SERVER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+const SERVER_MAC: [u8; 6] = [0x02, 0x53, 0, 0, 0, 1];
+const ROGUE: Ipv4Addr = Ipv4Addr::new(192, 168, 66, 1);
+const ROGUE_MAC: [u8; 6] = [0x02, 0xba, 0xdb, 0xad, 0xba, 0xd1];
+
+/// Feeds frames through the real frame decoder into an analysis.
+struct Lab {
+    analysis: Analysis,
+    frame: u64,
+    decoder: FrameDecoder,
+}
+
+impl Lab {
+    fn new(e: Expectations) -> Self {
+        Self {
+            analysis: Analysis::new(e),
+            frame: 0,
+            decoder: FrameDecoder::new(),
+        }
+    }
+
+    fn send(&mut self, at_ms: u64, ends: UdpEndpoints, msg: MessageBuilder) -> u64 {
+        self.frame += 1;
+        let bytes = udp_frame(&ends, &[], &msg.build());
+        let raw = RawFrame {
+            number: self.frame,
+            ts: Timestamp::new(
+                1_000 + (at_ms / 1000) as i64,
+                (at_ms % 1000) as u32 * 1_000_000,
+            ),
+            ts_digits: 6,
+            linktype: linktype::ETHERNET,
+            orig_len: bytes.len() as u32,
+            data: &bytes,
+        };
+        let Decoded::Udp(udp) = self.decoder.decode(&raw) else {
+            panic!("crafted frame did not decode");
+        };
+        let packet = Packet {
+            frame: &raw,
+            udp: &udp,
+            dhcp: Message::decode(udp.payload),
+        };
+        self.analysis.observe(&packet);
+        self.frame
+    }
+
+    fn client(&mut self, at_ms: u64, mac: [u8; 6], msg: MessageBuilder) -> u64 {
+        self.send(at_ms, UdpEndpoints::client_broadcast(mac), msg)
+    }
+
+    fn server(
+        &mut self,
+        at_ms: u64,
+        ip: Ipv4Addr,
+        mac: [u8; 6],
+        to: Ipv4Addr,
+        msg: MessageBuilder,
+    ) -> u64 {
+        let dst_mac = if to == Ipv4Addr::BROADCAST {
+            BROADCAST_MAC
+        } else {
+            CLIENT
+        };
+        self.send(at_ms, UdpEndpoints::server_reply(mac, ip, dst_mac, to), msg)
+    }
+
+    fn finish(mut self) -> Analysis {
+        self.analysis.finish();
+        self.analysis
+    }
+}
+
+fn req(xid: u32, t: MessageType) -> MessageBuilder {
+    MessageBuilder::request(xid, CLIENT).message_type(t)
+}
+
+fn reply(xid: u32, t: MessageType, server: Ipv4Addr) -> MessageBuilder {
+    MessageBuilder::reply(xid, CLIENT)
+        .message_type(t)
+        .option_ip(opt::SERVER_ID, server)
+}
+
+fn leased(b: MessageBuilder, addr: Ipv4Addr) -> MessageBuilder {
+    b.yiaddr(addr)
+        .option_u32(opt::LEASE_TIME, 3600)
+        .option_u32(opt::RENEWAL_TIME, 1800)
+        .option_u32(opt::REBINDING_TIME, 3150)
+}
+
+fn codes(a: &Analysis) -> Vec<&'static str> {
+    a.findings.iter().map(|f| f.code).collect()
+}
+
+fn finding<'a>(a: &'a Analysis, code: &str) -> &'a Finding {
+    a.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code} finding in {:?}", codes(a)))
+}
+
+/// DISCOVER, two OFFERs (legit and rogue), REQUEST for the legit one, ACK.
+fn rogue_dora(e: Expectations) -> Analysis {
+    let mut lab = Lab::new(e);
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.client(0, CLIENT, req(7, MessageType::DISCOVER));
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(7, MessageType::OFFER, SERVER), addr),
+    );
+    let rogue_addr = Ipv4Addr::new(192, 168, 66, 10);
+    lab.server(
+        2,
+        ROGUE,
+        ROGUE_MAC,
+        rogue_addr,
+        leased(reply(7, MessageType::OFFER, ROGUE), rogue_addr),
+    );
+    lab.client(
+        10,
+        CLIENT,
+        req(7, MessageType::REQUEST)
+            .option_ip(opt::REQUESTED_IP, addr)
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    lab.server(
+        12,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(7, MessageType::ACK, SERVER), addr),
+    );
+    lab.finish()
+}
+
+#[test]
+fn dora_with_a_rogue_offer_is_one_exchange_with_two_offers() {
+    let a = rogue_dora(Expectations::default());
+    assert_eq!(a.clients.len(), 1);
+    let ex = &a.clients[0].exchanges;
+    assert_eq!(ex.len(), 1);
+    let e = &ex[0];
+    assert_eq!((e.kind, e.outcome), (Kind::Dora, Outcome::Ack));
+    assert_eq!(e.server_id, Some(SERVER));
+    assert_eq!(e.address, Some(Ipv4Addr::new(10, 0, 1, 9)));
+    assert_eq!(
+        (e.lease_time, e.t1, e.t2),
+        (Some(3600), Some(1800), Some(3150))
+    );
+    let offers: Vec<(Ipv4Addr, Option<f64>)> = e
+        .offers
+        .iter()
+        .map(|o| (o.server_id, o.latency_ms))
+        .collect();
+    assert_eq!(offers, [(SERVER, Some(1.0)), (ROGUE, Some(2.0))]);
+    assert_eq!(a.servers.len(), 2);
+    assert!(a.servers.iter().all(|s| s.expected.is_none()));
+    assert!(codes(&a).contains(&"multiple-servers"));
+    assert!(codes(&a).contains(&"competing-offers"));
+    assert!(!codes(&a).contains(&"unexpected-server"));
+}
+
+#[test]
+fn expected_server_makes_the_other_one_critical() {
+    let e = Expectations {
+        servers: vec![config::ServerRef::Ip(SERVER)],
+        ..Expectations::default()
+    };
+    let a = rogue_dora(e);
+    let f = finding(&a, "unexpected-server");
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.server, Some(ROGUE));
+    assert!(f.message.contains("02:ba:db:ad:ba:d1"), "{}", f.message);
+    assert_eq!(f.frames, [3]);
+    assert_eq!(a.worst_severity(), Some(Severity::Critical));
+    assert!(!codes(&a).contains(&"multiple-servers"));
+    let verdicts: Vec<(Ipv4Addr, Option<bool>)> =
+        a.servers.iter().map(|s| (s.id, s.expected)).collect();
+    assert_eq!(verdicts, [(SERVER, Some(true)), (ROGUE, Some(false))]);
+}
+
+#[test]
+fn expected_subnet_flags_servers_handing_out_foreign_addresses() {
+    let e = Expectations {
+        subnets: vec!["10.0.0.0/16".parse().unwrap()],
+        ..Expectations::default()
+    };
+    let a = rogue_dora(e);
+    assert_eq!(finding(&a, "unexpected-server").server, Some(ROGUE));
+}
+
+#[test]
+fn init_reboot_nak_then_new_dora() {
+    let mut lab = Lab::new(Expectations::default());
+    let stale = Ipv4Addr::new(172, 16, 5, 50);
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, stale),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        Ipv4Addr::BROADCAST,
+        reply(1, MessageType::NAK, SERVER).broadcast(true),
+    );
+    lab.client(100, CLIENT, req(2, MessageType::DISCOVER));
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.server(
+        101,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(2, MessageType::OFFER, SERVER), addr),
+    );
+    lab.client(
+        110,
+        CLIENT,
+        req(2, MessageType::REQUEST)
+            .option_ip(opt::REQUESTED_IP, addr)
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    lab.server(
+        111,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(2, MessageType::ACK, SERVER), addr),
+    );
+    let a = lab.finish();
+    let kinds: Vec<(Kind, Outcome)> = a.clients[0]
+        .exchanges
+        .iter()
+        .map(|e| (e.kind, e.outcome))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(Kind::InitReboot, Outcome::Nak), (Kind::Dora, Outcome::Ack)]
+    );
+    assert_eq!(a.servers[0].naks, 1);
+    assert!(a.findings.is_empty(), "{:?}", codes(&a));
+}
+
+#[test]
+fn retransmissions_fold_and_unanswered_discover_is_no_offer() {
+    let mut lab = Lab::new(Expectations::default());
+    for (i, at) in [0u64, 4_000, 12_000].iter().enumerate() {
+        lab.client(
+            *at,
+            CLIENT,
+            req(9, MessageType::DISCOVER).secs(i as u16 * 4),
+        );
+    }
+    let a = lab.finish();
+    let e = &a.clients[0].exchanges;
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].retransmissions, 2);
+    assert_eq!(e[0].messages.len(), 1);
+    assert_eq!(
+        (e[0].messages[0].frame, e[0].messages[0].last_frame),
+        (1, 3)
+    );
+    assert_eq!(e[0].outcome, Outcome::NoOffer);
+    assert!(finding(&a, "no-offer").message.contains("3 times"));
+}
+
+#[test]
+fn latency_is_measured_from_first_and_last_transmission() {
+    let mut lab = Lab::new(Expectations::default());
+    lab.client(0, CLIENT, req(5, MessageType::DISCOVER));
+    lab.client(4_000, CLIENT, req(5, MessageType::DISCOVER).secs(4));
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.server(
+        5_500,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(5, MessageType::OFFER, SERVER), addr),
+    );
+    let a = lab.finish();
+    let o = &a.clients[0].exchanges[0].offers[0];
+    assert_eq!(
+        (o.latency_first_ms, o.latency_ms),
+        (Some(5500.0), Some(1500.0))
+    );
+    // 1.5 s after the last transmission is over the default 1 s threshold.
+    assert_eq!(finding(&a, "slow-reply").frames, [3]);
+}
+
+#[test]
+fn inform_ack_with_yiaddr_and_lease_time_violates_rfc2131() {
+    let mut lab = Lab::new(Expectations::default());
+    let static_ip = Ipv4Addr::new(10, 0, 0, 50);
+    lab.client(0, CLIENT, req(3, MessageType::INFORM).ciaddr(static_ip));
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        static_ip,
+        reply(3, MessageType::ACK, SERVER)
+            .yiaddr(static_ip)
+            .option_u32(opt::LEASE_TIME, 600),
+    );
+    let a = lab.finish();
+    let e = &a.clients[0].exchanges[0];
+    assert_eq!(
+        (e.kind, e.outcome, e.address),
+        (Kind::Inform, Outcome::Ack, Some(static_ip))
+    );
+    let c = codes(&a);
+    assert!(
+        c.contains(&"inform-ack-yiaddr") && c.contains(&"inform-ack-lease-time"),
+        "{c:?}"
+    );
+    assert!(!c.contains(&"no-lease-time"));
+}
+
+#[test]
+fn obedient_inform_ack_raises_nothing() {
+    let mut lab = Lab::new(Expectations::default());
+    let static_ip = Ipv4Addr::new(10, 0, 0, 50);
+    lab.client(0, CLIENT, req(3, MessageType::INFORM).ciaddr(static_ip));
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        static_ip,
+        reply(3, MessageType::ACK, SERVER),
+    );
+    let a = lab.finish();
+    assert!(a.findings.is_empty(), "{:?}", codes(&a));
+}
+
+#[test]
+fn reply_rules_fire_on_a_misbehaving_server() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.client(
+        0,
+        CLIENT,
+        req(4, MessageType::DISCOVER)
+            .broadcast(true)
+            .option(opt::CLIENT_ID, &[1, 2, 16, 0, 0, 0, 7]),
+    );
+    // No server id, no lease time, echoes 55, T1 > T2, 121 without default, option 82 to
+    // the client, unicast despite the broadcast flag.
+    let offer = MessageBuilder::reply(4, CLIENT)
+        .message_type(MessageType::OFFER)
+        .yiaddr(addr)
+        .option(opt::PARAMETER_LIST, &[1, 3])
+        .option_u32(opt::RENEWAL_TIME, 900)
+        .option_u32(opt::REBINDING_TIME, 600)
+        .option_ip(opt::ROUTER, SERVER)
+        .option(opt::CLASSLESS_ROUTE, &[24, 192, 168, 5, 10, 0, 0, 254])
+        .option(opt::RELAY_AGENT, b"\x01\x04eth0");
+    lab.server(1, SERVER, SERVER_MAC, addr, offer);
+    let a = lab.finish();
+    let c = codes(&a);
+    for code in [
+        "missing-server-id",
+        "no-lease-time",
+        "reply-echoes-request-option",
+        "lease-timers-order",
+        "route121-without-default",
+        "relay-info-to-client",
+        "broadcast-flag-ignored",
+        "client-id-not-echoed",
+    ] {
+        assert!(c.contains(&code), "{code} missing from {c:?}");
+    }
+    // Known by IP source when option 54 is missing.
+    assert_eq!(a.servers[0].id, SERVER);
+    assert!(!a.servers[0].has_server_id);
+}
+
+#[test]
+fn nak_rules_and_unselected_server() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.client(
+        0,
+        CLIENT,
+        req(6, MessageType::REQUEST)
+            .option_ip(opt::REQUESTED_IP, addr)
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    // The rogue NAKs a REQUEST addressed to the legit server, unicast, with a router option.
+    lab.server(
+        1,
+        ROGUE,
+        ROGUE_MAC,
+        addr,
+        reply(6, MessageType::NAK, ROGUE).option_ip(opt::ROUTER, ROGUE),
+    );
+    let a = lab.finish();
+    let c = codes(&a);
+    for code in [
+        "unselected-server-replied",
+        "nak-not-broadcast",
+        "nak-with-config",
+    ] {
+        assert!(c.contains(&code), "{code} missing from {c:?}");
+    }
+}
+
+#[test]
+fn ack_for_another_address_and_inform_nak() {
+    let mut lab = Lab::new(Expectations::default());
+    let wanted = Ipv4Addr::new(10, 0, 1, 9);
+    let given = Ipv4Addr::new(10, 0, 1, 77);
+    lab.client(
+        0,
+        CLIENT,
+        req(8, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, wanted),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        given,
+        leased(reply(8, MessageType::ACK, SERVER), given),
+    );
+    lab.client(100, CLIENT, req(9, MessageType::INFORM).ciaddr(given));
+    lab.server(
+        101,
+        SERVER,
+        SERVER_MAC,
+        Ipv4Addr::BROADCAST,
+        reply(9, MessageType::NAK, SERVER),
+    );
+    let a = lab.finish();
+    assert!(
+        finding(&a, "ack-address-mismatch")
+            .message
+            .contains("10.0.1.77")
+    );
+    assert_eq!(finding(&a, "inform-nak").frames, [4]);
+}
+
+#[test]
+fn decline_after_ack_and_duplicate_address() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, addr),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(1, MessageType::ACK, SERVER), addr),
+    );
+    // Another client gets the same address while the first lease runs.
+    lab.client(
+        50,
+        OTHER_CLIENT,
+        MessageBuilder::request(2, OTHER_CLIENT)
+            .message_type(MessageType::REQUEST)
+            .option_ip(opt::REQUESTED_IP, addr),
+    );
+    lab.server(
+        51,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(
+            MessageBuilder::reply(2, OTHER_CLIENT)
+                .message_type(MessageType::ACK)
+                .option_ip(opt::SERVER_ID, SERVER),
+            addr,
+        ),
+    );
+    lab.client(
+        60,
+        CLIENT,
+        req(3, MessageType::DECLINE)
+            .option_ip(opt::REQUESTED_IP, addr)
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    let a = lab.finish();
+    let dup = finding(&a, "duplicate-address");
+    assert_eq!(dup.severity, Severity::Critical);
+    assert_eq!(dup.client.as_deref(), Some("02:10:00:00:00:08"));
+    assert_eq!(finding(&a, "decline-after-ack").frames, [5]);
+    assert_eq!(
+        a.clients[0].exchanges.last().map(|e| e.outcome),
+        Some(Outcome::Declined)
+    );
+}
+
+#[test]
+fn nak_storm() {
+    let mut lab = Lab::new(Expectations::default());
+    for i in 0..6u32 {
+        let at = u64::from(i) * 2_000;
+        lab.client(
+            at,
+            CLIENT,
+            req(100 + i, MessageType::REQUEST)
+                .option_ip(opt::REQUESTED_IP, Ipv4Addr::new(172, 16, 0, 1)),
+        );
+        lab.server(
+            at + 1,
+            SERVER,
+            SERVER_MAC,
+            Ipv4Addr::BROADCAST,
+            reply(100 + i, MessageType::NAK, SERVER),
+        );
+    }
+    let a = lab.finish();
+    assert!(finding(&a, "nak-storm").message.starts_with("6 NAKs"));
+}
+
+#[test]
+fn discover_flood() {
+    let mut lab = Lab::new(Expectations::default());
+    for i in 0..150u32 {
+        let mac = [0x02, 0xee, 0, 0, (i >> 8) as u8, i as u8];
+        lab.client(
+            u64::from(i),
+            mac,
+            MessageBuilder::request(i, mac).message_type(MessageType::DISCOVER),
+        );
+    }
+    let a = lab.finish();
+    assert_eq!(a.clients.len(), 150);
+    assert_eq!(finding(&a, "discover-flood").severity, Severity::Critical);
+}
+
+#[test]
+fn renew_rebind_release_are_classified() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    let unicast = UdpEndpoints {
+        src_ip: addr,
+        dst_ip: SERVER,
+        dst_mac: SERVER_MAC,
+        ..UdpEndpoints::client_broadcast(CLIENT)
+    };
+    lab.send(0, unicast, req(1, MessageType::REQUEST).ciaddr(addr));
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(1, MessageType::ACK, SERVER), addr).ciaddr(addr),
+    );
+    let rebind = UdpEndpoints {
+        src_ip: addr,
+        ..UdpEndpoints::client_broadcast(CLIENT)
+    };
+    lab.send(10, rebind, req(2, MessageType::REQUEST).ciaddr(addr));
+    lab.server(
+        11,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(2, MessageType::ACK, SERVER), addr).ciaddr(addr),
+    );
+    lab.send(
+        20,
+        unicast,
+        req(3, MessageType::RELEASE)
+            .ciaddr(addr)
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    let a = lab.finish();
+    let kinds: Vec<(Kind, Outcome)> = a.clients[0]
+        .exchanges
+        .iter()
+        .map(|e| (e.kind, e.outcome))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Kind::Renew, Outcome::Ack),
+            (Kind::Rebind, Outcome::Ack),
+            (Kind::Release, Outcome::Released)
+        ]
+    );
+    assert!(a.findings.is_empty(), "{:?}", codes(&a));
+}
+
+#[test]
+fn client_id_alias_joins_a_client_whose_chaddr_changes() {
+    let mut lab = Lab::new(Expectations::default());
+    let id = [0xff, 1, 2, 3, 4];
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::DISCOVER).option(opt::CLIENT_ID, &id),
+    );
+    lab.client(
+        10,
+        OTHER_CLIENT,
+        MessageBuilder::request(2, OTHER_CLIENT)
+            .message_type(MessageType::DISCOVER)
+            .option(opt::CLIENT_ID, &id),
+    );
+    let a = lab.finish();
+    assert_eq!(a.clients.len(), 1);
+    assert_eq!(a.clients[0].other_chaddrs, vec![OTHER_CLIENT.to_vec()]);
+    assert_eq!(a.clients[0].exchanges.len(), 2);
+}
+
+#[test]
+fn reply_with_another_clients_xid_is_a_chaddr_mismatch() {
+    let mut lab = Lab::new(Expectations::default());
+    lab.client(
+        0,
+        OTHER_CLIENT,
+        MessageBuilder::request(0x55, OTHER_CLIENT).message_type(MessageType::DISCOVER),
+    );
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(0x55, MessageType::OFFER, SERVER), addr),
+    );
+    let a = lab.finish();
+    assert!(codes(&a).contains(&"chaddr-mismatch"), "{:?}", codes(&a));
+}
+
+#[test]
+fn memory_is_bounded_per_client() {
+    let mut lab = Lab::new(Expectations::default());
+    for i in 0..(MAX_EXCHANGES_PER_CLIENT as u32 + 10) {
+        lab.client(
+            u64::from(i) * 20,
+            CLIENT,
+            req(i, MessageType::INFORM).ciaddr(Ipv4Addr::new(10, 0, 0, 5)),
+        );
+    }
+    let a = lab.finish();
+    assert_eq!(a.clients[0].exchanges.len(), MAX_EXCHANGES_PER_CLIENT);
+    assert_eq!(a.clients[0].exchanges_dropped, 10);
+}
+
+#[test]
+fn every_rule_has_a_distinct_code() {
+    let mut seen: Vec<&str> = findings::ALL_RULES.iter().map(|r| r.code).collect();
+    let n = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), n);
+}
