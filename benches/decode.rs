@@ -3,9 +3,11 @@
 //! `cargo bench --bench decode` (the capture is generated once into the target directory).
 //! "decode_file" is the whole read path without output: pcap reader → frame decode → DHCP
 //! decode (options walked, warnings checked). "dhcp_only" is the DHCP decoder on payloads
-//! already in memory.
+//! already in memory. "analyse_file" is `report` without output: the read path plus the
+//! exchange tracker and findings.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dhcpscope::analysis::{Analysis, Expectations};
 use dhcpscope::dhcp::Message;
 use dhcpscope::pipeline::read_dhcp;
 use dhcpscope::source::FileSource;
@@ -24,7 +26,10 @@ fn capture() -> (PathBuf, u64) {
     }
     let mut source = FileSource::open(&path).expect("open bench capture");
     let packets = read_dhcp(&mut source, |_| ControlFlow::Continue(())).dhcp_packets;
-    assert!(packets >= 500_000, "bench capture has only {packets} DHCP packets");
+    assert!(
+        packets >= 500_000,
+        "bench capture has only {packets} DHCP packets"
+    );
     (path, packets)
 }
 
@@ -60,6 +65,18 @@ fn bench(c: &mut Criterion) {
                 n += m.options.len() + usize::from(m.message_type().is_some());
             }
             black_box(n)
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("report");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(packets));
+    group.bench_function("analyse_file", |b| {
+        b.iter(|| {
+            let mut source = FileSource::open(&path).expect("open");
+            let (analysis, _) = Analysis::run(&mut source, Expectations::default());
+            black_box((analysis.clients.len(), analysis.findings.len()))
         })
     });
     group.finish();

@@ -150,7 +150,24 @@ impl FrameDecoder {
 
         if ip_payload.fragmented {
             if ip_payload.incomplete {
-                // A cut fragment can never complete a datagram: do not hold it.
+                // A cut fragment can never complete a datagram: do not hold it. The first one
+                // still starts with the UDP header and the DHCP header: decode what it holds,
+                // as for any frame cut by a snaplen (Wireshark does the same).
+                if header.fragments_offset().value() == 0 {
+                    warnings.push(
+                        "first IPv4 fragment is cut: decoded alone, the datagram is not reassembled"
+                            .to_string(),
+                    );
+                    return udp_frame(
+                        &link,
+                        src_ip,
+                        dst_ip,
+                        ip_payload.payload,
+                        false,
+                        false,
+                        warnings,
+                    );
+                }
                 return Decoded::Fragment;
             }
             let key = FragmentKey {
@@ -1074,16 +1091,49 @@ mod tests {
 
     #[test]
     fn cut_fragments_are_not_held() {
-        let datagram = udp_datagram(&payload(1500));
+        let body = payload(1500);
+        let datagram = udp_datagram(&body);
         let parts = fragments(3, &datagram, 800);
         let mut decoder = FrameDecoder::new();
+        // The first fragment, cut: decoded alone as far as it goes (ports, start of payload).
         let cut = &parts[0][..100];
         let frame = RawFrame {
             orig_len: parts[0].len() as u32,
             ..raw(linktype::RAW, cut)
         };
+        let udp = expect_udp(decoder.decode(&frame));
+        assert_eq!((udp.src_port, udp.dst_port), (68, 67));
+        assert_eq!(udp.payload, &body[..100 - 20 - 8]);
+        assert_eq!(udp.checksum, UdpChecksum::Unverified);
+        assert!(!udp.reassembled);
+        assert_eq!(
+            udp.warnings,
+            [
+                format!(
+                    "frame cut by snaplen: 100 of {} bytes captured",
+                    parts[0].len()
+                ),
+                "first IPv4 fragment is cut: decoded alone, the datagram is not reassembled"
+                    .to_string(),
+            ]
+        );
+        assert_eq!(decoder.pending_datagrams(), 0);
+        // A later fragment, cut: nothing to decode, nothing held.
+        let cut = &parts[1][..100];
+        let frame = RawFrame {
+            orig_len: parts[1].len() as u32,
+            ..raw(linktype::RAW, cut)
+        };
         assert!(matches!(decoder.decode(&frame), Decoded::Fragment));
         assert_eq!(decoder.pending_datagrams(), 0);
+        // The complete fragments still reassemble afterwards.
+        assert!(matches!(
+            decoder.decode(&raw(linktype::RAW, &parts[0])),
+            Decoded::Fragment
+        ));
+        let udp = expect_udp(decoder.decode(&raw(linktype::RAW, &parts[1])));
+        assert_eq!(udp.payload, body);
+        assert!(udp.reassembled);
     }
 
     #[test]

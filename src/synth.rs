@@ -40,17 +40,20 @@ struct Server {
     mac: [u8; 6],
     /// First three octets of the pool.
     net: [u8; 3],
+    mask: Ipv4Addr,
 }
 
 const LEGIT: Server = Server {
     ip: LEGIT_SERVER_IP,
     mac: LEGIT_SERVER_MAC,
     net: [10, 0, 1],
+    mask: Ipv4Addr::new(255, 192, 0, 0),
 };
 const ROGUE: Server = Server {
     ip: ROGUE_SERVER_IP,
     mac: ROGUE_SERVER_MAC,
     net: [192, 168, 66],
+    mask: Ipv4Addr::new(255, 255, 255, 0),
 };
 
 /// Writes a pcap with `clients` clients (about 4.9 packets each) to `out`; returns the
@@ -75,7 +78,14 @@ pub fn write_capture(out: impl Write, clients: u32, seed: u64) -> io::Result<u64
         }
         let mac = [0x02, 0x10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 0x07];
         let xid = rng.next() as u32;
-        let addr = |s: &Server| Ipv4Addr::new(s.net[0], s.net[1], s.net[2], 10 + (i % 240) as u8);
+        // Every client its own address: legit pool 10.64.0.0/10, rogue pool 192.168.66.0/24.
+        let addr = |s: &Server| {
+            if s.net[0] == 10 {
+                Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 64, 0, 10)) + i)
+            } else {
+                Ipv4Addr::new(s.net[0], s.net[1], s.net[2], 10 + (i % 240) as u8)
+            }
+        };
         let mut emit = |offset_us: u64, frame: Vec<u8>| -> io::Result<()> {
             pending.push(Reverse((
                 base + i128::from(offset_us) * 1000,
@@ -237,7 +247,7 @@ fn server_msg(s: &Server, xid: u32, mac: [u8; 6], t: MessageType) -> MessageBuil
     MessageBuilder::reply(xid, mac)
         .message_type(t)
         .option_ip(opt::SERVER_ID, s.ip)
-        .option_ip(opt::SUBNET_MASK, Ipv4Addr::new(255, 255, 0, 0))
+        .option_ip(opt::SUBNET_MASK, s.mask)
         .option_ip(opt::ROUTER, s.ip)
         .option_ip(opt::DNS_SERVERS, s.ip)
         .option(opt::DOMAIN_NAME, b"lab.example")

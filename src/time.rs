@@ -42,8 +42,19 @@ pub struct Rfc3339 {
 
 impl fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use chrono::{Datelike, Timelike};
+        // Fields rather than a strftime pattern: this runs once per exported message.
         match chrono::DateTime::from_timestamp(self.ts.secs, 0) {
-            Some(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S"))?,
+            Some(dt) => write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second()
+            )?,
             None => write!(f, "@{}", self.ts.secs)?,
         }
         if self.digits > 0 {

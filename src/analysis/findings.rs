@@ -302,6 +302,21 @@ impl FindingSink {
     }
 }
 
+/// Colon-hex display without allocating until it is written (replies are checked per packet).
+struct ColonHex<'a>(&'a [u8]);
+
+impl std::fmt::Display for ColonHex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
 fn times(n: u32) -> String {
     if n == 1 {
         "once".into()
@@ -398,14 +413,14 @@ pub(crate) fn check_reply(
     r: &MessageRecord,
     solicit: Option<&MessageRecord>,
 ) {
-    let mac = client.mac_string();
+    let mac = ColonHex(&client.chaddr);
     let sid = Some(server.id);
     let t = r.msg_type;
     let ty = r.type_name();
     let to_client = r.dst_port == 68;
     let answering_inform =
         ex.kind == Kind::Inform || solicit.is_some_and(|s| s.msg_type == Some(MessageType::INFORM));
-    let c = || Some(mac.clone());
+    let c = || Some(mac.to_string());
 
     if let Some(first) = malformation(m) {
         sink.add(MALFORMED_REPLY, None, sid, r.frame, || {

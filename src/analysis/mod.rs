@@ -14,6 +14,9 @@
 
 pub mod config;
 pub mod findings;
+mod latency;
+
+pub use latency::Latencies;
 
 pub use config::Expectations;
 pub use findings::{Finding, Severity};
@@ -137,9 +140,9 @@ impl MessageRecord {
     }
 
     /// The type name shown everywhere (`BOOTREQUEST`/`BOOTREPLY` for BOOTP).
-    pub fn type_name(&self) -> String {
+    pub fn type_name(&self) -> std::borrow::Cow<'static, str> {
         match self.msg_type {
-            Some(t) => t.to_string(),
+            Some(t) => t.name().map_or_else(|| t.to_string().into(), Into::into),
             None if self.is_reply() => "BOOTREPLY".into(),
             None => "BOOTREQUEST".into(),
         }
@@ -210,6 +213,8 @@ pub struct Client {
     pub hostname: Option<String>,
     /// Escaped for display.
     pub vendor_class: Option<String>,
+    hostname_raw: Option<Vec<u8>>,
+    vendor_class_raw: Option<Vec<u8>>,
     pub exchanges: Vec<Exchange>,
     /// Exchanges dropped to bound memory (the oldest first).
     pub exchanges_dropped: u64,
@@ -250,7 +255,7 @@ pub struct Server {
     pub routers: Vec<Ipv4Addr>,
     pub dns: Vec<Ipv4Addr>,
     pub lease_times: Vec<u32>,
-    pub latencies_ms: Vec<f64>,
+    pub latencies_ms: Latencies,
     /// `None` when no expectation was given.
     pub expected: Option<bool>,
     pub first_frame: u64,
@@ -261,13 +266,10 @@ pub struct Server {
 impl Server {
     /// Median and 95th percentile latency in ms.
     pub fn latency_summary(&self) -> Option<(f64, f64)> {
-        if self.latencies_ms.is_empty() {
-            return None;
-        }
-        let mut v = self.latencies_ms.clone();
-        v.sort_by(f64::total_cmp);
-        let pick = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-        Some((pick(0.5), pick(0.95)))
+        Some((
+            self.latencies_ms.quantile(0.5)?,
+            self.latencies_ms.quantile(0.95)?,
+        ))
     }
 
     fn matches(&self, r: &config::ServerRef) -> bool {
@@ -391,6 +393,8 @@ impl Analysis {
                     client_id: None,
                     hostname: None,
                     vendor_class: None,
+                    hostname_raw: None,
+                    vendor_class_raw: None,
                     exchanges: Vec::new(),
                     exchanges_dropped: 0,
                     first_seen: ts,
@@ -409,11 +413,18 @@ impl Analysis {
                 c.client_id = Some(id.to_vec());
                 self.by_client_id.entry(id.into_owned()).or_insert(idx);
             }
-            if let Some(h) = m.hostname() {
-                c.hostname = Some(escape_bytes(&h));
+            // Escaping allocates: only when the value changes, not on every packet.
+            if let Some(h) = m.first_option(opt::HOSTNAME) {
+                if c.hostname_raw.as_deref() != Some(h) {
+                    c.hostname_raw = Some(h.to_vec());
+                    c.hostname = m.hostname().map(|h| escape_bytes(&h));
+                }
             }
-            if let Some(v) = m.option(opt::VENDOR_CLASS) {
-                c.vendor_class = Some(escape_bytes(&v));
+            if let Some(v) = m.first_option(opt::VENDOR_CLASS) {
+                if c.vendor_class_raw.as_deref() != Some(v) {
+                    c.vendor_class_raw = Some(v.to_vec());
+                    c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v));
+                }
             }
         }
         idx
@@ -819,7 +830,7 @@ impl Analysis {
             routers: Vec::new(),
             dns: Vec::new(),
             lease_times: Vec::new(),
-            latencies_ms: Vec::new(),
+            latencies_ms: Latencies::default(),
             expected,
             first_frame: record.frame,
             sample_addresses: Vec::new(),
