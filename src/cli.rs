@@ -8,11 +8,15 @@ use std::path::PathBuf;
     name = "dhcpscope",
     version,
     about = "Decode DHCPv4 traffic into per-client DORA timelines and find rogue or misbehaving servers",
-    propagate_version = true
+    long_about = "Decode DHCPv4 traffic into per-client DORA timelines and find rogue or misbehaving servers.\n\nWithout a subcommand, opens the interactive view: `dhcpscope -r FILE`, `dhcpscope FILE`.",
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: crate::tui::TuiArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +25,15 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Track every exchange, inventory the servers and list findings.
     Report(ReportArgs),
+    /// Inject crafted DHCP requests on an interface and judge every server that answers.
+    Probe(crate::probe::ProbeArgs),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, clap::Args)]

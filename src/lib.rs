@@ -12,6 +12,8 @@ pub mod frame;
 pub mod output;
 pub mod pcap_writer;
 pub mod pipeline;
+pub mod probe;
 pub mod source;
 pub mod synth;
 pub mod time;
+pub mod tui;

@@ -14,8 +14,19 @@ const EXIT_INPUT: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Decode(args) => run_decode(&args),
-        Command::Report(args) => run_report(&args),
+        None => dhcpscope::tui::run(&cli.tui),
+        Some(Command::Decode(args)) => run_decode(&args),
+        Some(Command::Report(args)) => run_report(&args),
+        Some(Command::Probe(args)) => dhcpscope::probe::run(&args),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut io::stdout())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Into::into),
     };
     match result {
         Ok(code) => code,

@@ -5,7 +5,7 @@
 
 use crate::dhcp::Message;
 use crate::frame::{Decoded, FrameDecoder, UdpFrame};
-use crate::source::{FileSource, RawFrame, SourceError};
+use crate::source::{FrameSource, RawFrame, SourceError};
 use std::ops::ControlFlow;
 
 /// UDP ports that carry DHCPv4/BOOTP.
@@ -48,8 +48,8 @@ pub fn supports(linktype: u16) -> bool {
 /// Reads every frame of `source`, calling `on_packet` for each DHCP packet until it breaks.
 /// A truncated or corrupt file ends the read with everything before it delivered; the error
 /// is returned in the summary, not as a failure.
-pub fn read_dhcp(
-    source: &mut FileSource,
+pub fn read_dhcp<S: FrameSource + ?Sized>(
+    source: &mut S,
     mut on_packet: impl FnMut(&Packet<'_>) -> ControlFlow<()>,
 ) -> ReadSummary {
     let mut summary = ReadSummary::default();

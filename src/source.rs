@@ -199,6 +199,18 @@ pub struct FileSource {
     read_error: Arc<Mutex<Option<io::Error>>>,
 }
 
+/// Anything that lends frames one at a time: files, stdin, live interfaces.
+pub trait FrameSource {
+    /// The next frame; `Ok(None)` when the source has ended.
+    fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError>;
+}
+
+impl FrameSource for FileSource {
+    fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
+        FileSource::next_frame(self)
+    }
+}
+
 impl FileSource {
     /// Opens a file, or standard input when `path` is `-`.
     pub fn open(path: &Path) -> Result<Self, SourceError> {

@@ -902,8 +902,8 @@ impl Analysis {
     }
 
     /// Convenience: analyse every DHCP packet of a source.
-    pub fn run(
-        source: &mut crate::source::FileSource,
+    pub fn run<S: crate::source::FrameSource + ?Sized>(
+        source: &mut S,
         expectations: Expectations,
     ) -> (Self, crate::pipeline::ReadSummary) {
         let mut a = Analysis::new(expectations);
