@@ -3,7 +3,7 @@
 use dhcpscope::dhcp::options::{self, MessageType};
 use dhcpscope::dhcp::{Message, MessageBuilder, Value};
 use dhcpscope::frame::FrameDecoder;
-use dhcpscope::source::{linktype, RawFrame};
+use dhcpscope::source::{RawFrame, linktype};
 use dhcpscope::time::Timestamp;
 use proptest::prelude::*;
 use std::net::Ipv4Addr;

@@ -1,0 +1,1379 @@
+//! Frame-by-frame agreement between `dhcpscope decode --format jsonl` and tshark.
+//!
+//! For every capture in `captures/` and in the shared public corpus (`/work/shared`, skipped
+//! when absent), both tools decode each file once; the set of DHCPv4 frames and every compared
+//! field must agree, except where a documented rule says why they may not. Each rule checks,
+//! on both decodings, that it applies (see [`frame_set_exception`] and [`field_exception`]);
+//! anything else is a failure. Without tshark the test fails in CI and is skipped elsewhere.
+//!
+//! `cargo test --test tshark_agreement -- --nocapture` prints per-file counts (frames and
+//! fields compared, exceptions applied, with where and why) and the totals.
+
+use serde_json::{Map, Value as Json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
+const PUBLIC_DIR: &str = "/work/shared/captures/public";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corpus {
+    Local,
+    Public,
+    /// DHCPv6-only captures: we must print nothing for them.
+    V6,
+}
+
+fn list_captures(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "pcap" | "pcapng" | "cap"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn captures() -> Vec<(PathBuf, Corpus)> {
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut all: Vec<(PathBuf, Corpus)> = list_captures(&local)
+        .into_iter()
+        .map(|p| (p, Corpus::Local))
+        .collect();
+    assert!(!all.is_empty(), "no captures in {}", local.display());
+    let public = Path::new(PUBLIC_DIR);
+    if Path::new("/work/shared").exists() {
+        all.extend(
+            list_captures(public)
+                .into_iter()
+                .map(|p| (p, Corpus::Public)),
+        );
+        all.extend(
+            list_captures(&public.join("v6"))
+                .into_iter()
+                .map(|p| (p, Corpus::V6)),
+        );
+    } else {
+        println!("tshark_agreement: /work/shared does not exist: public captures skipped");
+    }
+    all
+}
+
+// ---------------------------------------------------------------------------------------
+// Our side.
+
+fn run_ours(path: &Path) -> BTreeMap<u64, Json> {
+    let out = Command::new(BIN)
+        .args(["decode", "--format", "jsonl", "-r"])
+        .arg(path)
+        .output()
+        .expect("run dhcpscope");
+    assert!(
+        out.status.success(),
+        "dhcpscope failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut frames = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).expect("utf-8 output").lines() {
+        let v: Json = serde_json::from_str(line).expect("valid JSON line");
+        let n = v["frame"].as_u64().expect("frame number");
+        assert!(
+            frames.insert(n, v).is_none(),
+            "{}: frame {n} printed twice",
+            path.display()
+        );
+    }
+    frames
+}
+
+// ---------------------------------------------------------------------------------------
+// tshark's side.
+
+/// One frame as tshark dissected it (`-T json --no-duplicate-keys`).
+struct TFrame {
+    number: u64,
+    protocols: Vec<String>,
+    layers: Map<String, Json>,
+}
+
+impl TFrame {
+    /// Every instance of a layer, outermost first.
+    fn layer(&self, name: &str) -> Vec<&Map<String, Json>> {
+        many(self.layers.get(name))
+            .into_iter()
+            .filter_map(Json::as_object)
+            .collect()
+    }
+
+    fn first_layer(&self, name: &str) -> Option<&Map<String, Json>> {
+        self.layer(name).into_iter().next()
+    }
+
+    /// The DHCP tree; `None` when tshark added no field to it (it then prints the bare
+    /// protocol name instead of an object).
+    fn dhcp(&self) -> Option<&Map<String, Json>> {
+        self.first_layer("dhcp")
+    }
+
+    fn has_dhcp_fields(&self) -> bool {
+        self.first_layer("dhcp")
+            .is_some_and(|d| d.contains_key("dhcp.type"))
+    }
+
+    /// True when tshark flagged the frame as cut by the snaplen or malformed.
+    fn is_short_or_malformed(&self) -> bool {
+        self.layers.contains_key("_ws.short") || self.layers.contains_key("_ws.malformed")
+    }
+
+    /// True when DHCP sits directly in UDP over the frame's first IPv4 header (what we
+    /// decode), false when tshark found it deeper (tunnels, ICMP quotes).
+    fn dhcp_is_direct(&self) -> bool {
+        let p: Vec<&str> = self.protocols.iter().map(String::as_str).collect();
+        let ip = p.iter().position(|&x| x == "ip");
+        ip.is_some_and(|i| p.get(i + 1..i + 3) == Some(&["udp", "dhcp"][..]))
+    }
+}
+
+/// With `--no-duplicate-keys` a repeated field is an array, a single one a plain value.
+fn many(v: Option<&Json>) -> Vec<&Json> {
+    match v {
+        None => Vec::new(),
+        Some(Json::Array(a)) => a.iter().collect(),
+        Some(other) => vec![other],
+    }
+}
+
+fn field<'a>(obj: &'a Map<String, Json>, key: &str) -> Option<&'a str> {
+    many(obj.get(key)).first().and_then(|v| v.as_str())
+}
+
+struct TsharkRun {
+    frames: Vec<TFrame>,
+    /// Timestamp precision of each interface, from the file header (see [`file_ts_digits`]).
+    ts_digits: Vec<usize>,
+    /// tshark's complaint when it stopped early (a file cut mid-record), if any.
+    stderr_note: Option<String>,
+}
+
+fn tshark_available() -> Result<(), String> {
+    match Command::new("tshark").arg("-v").output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!("`tshark -v` exited with {}", o.status)),
+        Err(e) => Err(format!("cannot run tshark: {e}")),
+    }
+}
+
+fn run_tshark(path: &Path) -> TsharkRun {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(path)
+        .args([
+            "-Y",
+            "dhcp",
+            "-T",
+            "json",
+            "--no-duplicate-keys",
+            "-J",
+            "frame eth sll vlan ieee8021ad ip udp dhcp _ws.short _ws.malformed",
+        ])
+        .output()
+        .expect("run tshark");
+    let stderr: String = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| !l.contains("Running as user") && !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let stderr_note = if out.status.success() {
+        None
+    } else {
+        // tshark fails on files cut mid-record after printing every frame before the cut.
+        assert!(
+            stderr.contains("cut short"),
+            "tshark failed on {}: {stderr}",
+            path.display()
+        );
+        Some(stderr)
+    };
+    let parsed: Vec<Json> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("tshark JSON for {}: {e}", path.display()));
+    let frames = parsed
+        .into_iter()
+        .map(|mut pkt| {
+            let Json::Object(layers) = pkt["_source"]["layers"].take() else {
+                panic!("tshark packet without layers");
+            };
+            let frame = layers["frame"].as_object().expect("frame layer");
+            let number = field(frame, "frame.number")
+                .and_then(|n| n.parse().ok())
+                .expect("frame.number");
+            let protocols = field(frame, "frame.protocols")
+                .unwrap_or_default()
+                .split(':')
+                .map(str::to_string)
+                .collect();
+            TFrame {
+                number,
+                protocols,
+                layers,
+            }
+        })
+        .collect();
+    TsharkRun {
+        frames,
+        ts_digits: file_ts_digits(path),
+        stderr_note,
+    }
+}
+
+/// Timestamp precision (decimal digits) of each interface of a capture, indexed as tshark's
+/// `frame.interface_id`, read from the file itself: classic pcap gives µs or ns in its magic,
+/// pcapng gives `if_tsresol` in each Interface Description Block (default µs).
+fn file_ts_digits(path: &Path) -> Vec<usize> {
+    let b = std::fs::read(path).expect("read capture");
+    match b.get(..4) {
+        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4]) => vec![6],
+        Some([0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d]) => vec![9],
+        Some([0x0a, 0x0d, 0x0d, 0x0a]) => pcapng_ts_digits(&b),
+        other => panic!("{}: unknown capture magic {other:?}", path.display()),
+    }
+}
+
+fn pcapng_ts_digits(b: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut little = true;
+    let mut pos = 0;
+    let word = |at: usize, little: bool| -> Option<u32> {
+        let w: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(if little {
+            u32::from_le_bytes(w)
+        } else {
+            u32::from_be_bytes(w)
+        })
+    };
+    while let (Some(kind), Some(_)) = (b.get(pos..pos + 4), b.get(pos + 8..pos + 12)) {
+        if kind == [0x0a, 0x0d, 0x0d, 0x0a] {
+            // Section Header Block: its byte-order magic sets the section's endianness.
+            little = b[pos + 8..pos + 12] == [0x4d, 0x3c, 0x2b, 0x1a];
+        }
+        let (Some(kind), Some(len)) = (word(pos, little), word(pos + 4, little)) else {
+            break;
+        };
+        let len = len as usize;
+        if len < 12 || pos + len > b.len() {
+            break; // cut short: the frames after this are not read by anyone either
+        }
+        if kind == 1 {
+            let mut digits = 6;
+            let mut opt = pos + 16;
+            while opt + 4 <= pos + len - 4 {
+                let w = word(opt, little).unwrap();
+                let (code, olen) = if little {
+                    (w & 0xffff, (w >> 16) as usize)
+                } else {
+                    (w >> 16, (w & 0xffff) as usize)
+                };
+                if code == 0 {
+                    break;
+                }
+                if code == 9 && olen >= 1 {
+                    digits = tsresol_digits(b[opt + 4]);
+                }
+                opt += 4 + olen.div_ceil(4) * 4;
+            }
+            out.push(digits);
+        }
+        pos += len;
+    }
+    out
+}
+
+/// Decimal places of an `if_tsresol` unit: 10^-k gives k (at most 9, we print nanoseconds);
+/// 2^-k gives the fewest places at least as fine as one tick.
+fn tsresol_digits(tsresol: u8) -> usize {
+    let k = i32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        k.min(9) as usize
+    } else {
+        (0..9).find(|&d| 10f64.powi(d) >= 2f64.powi(k)).unwrap_or(9) as usize
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Normalised field values: both sides are turned into the same plain strings.
+
+type Fields = BTreeMap<&'static str, Option<String>>;
+
+fn parse_num(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2024-01-02T03:04:05.123456Z` → `1704164645.123456000`, and the number of fraction digits.
+fn rfc3339_to_epoch(ts: &str) -> Option<(String, usize)> {
+    let ts = ts.strip_suffix('Z')?;
+    let (date, time) = ts.split_once('T')?;
+    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
+    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut t = hms.split(':').map(|x| x.parse::<i64>().ok());
+    let (h, mi, s) = (t.next()??, t.next()??, t.next()??);
+    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + s;
+    Some((format!("{secs}.{frac:0<9}"), frac.len()))
+}
+
+/// Reverses our display escaping (`\\`, `\xNN`, `\u{NNNN}`) to get the wire bytes back.
+fn unescape(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('\\') {
+        out.extend_from_slice(&rest.as_bytes()[..i]);
+        let tail = &rest[i + 1..];
+        if let Some(t) = tail.strip_prefix('\\') {
+            out.push(b'\\');
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix('x') {
+            out.push(u8::from_str_radix(&t[..2], 16).expect("\\xNN"));
+            rest = &t[2..];
+        } else if let Some(t) = tail.strip_prefix("u{") {
+            let end = t.find('}').expect("\\u{...}");
+            let c =
+                char::from_u32(u32::from_str_radix(&t[..end], 16).expect("hex")).expect("scalar");
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            rest = &t[end + 1..];
+        } else {
+            panic!("unknown escape in {s:?}");
+        }
+    }
+    out.extend_from_slice(rest.as_bytes());
+    out
+}
+
+fn hex_colon(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Message type names as we print them → their number.
+fn msg_type_number(name: &str) -> Option<u64> {
+    const NAMES: [&str; 18] = [
+        "DISCOVER",
+        "OFFER",
+        "REQUEST",
+        "DECLINE",
+        "ACK",
+        "NAK",
+        "RELEASE",
+        "INFORM",
+        "FORCERENEW",
+        "LEASEQUERY",
+        "LEASEUNASSIGNED",
+        "LEASEUNKNOWN",
+        "LEASEACTIVE",
+        "BULKLEASEQUERY",
+        "LEASEQUERYDONE",
+        "ACTIVELEASEQUERY",
+        "LEASEQUERYSTATUS",
+        "TLS",
+    ];
+    if let Some(n) = name
+        .strip_prefix("UNKNOWN(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return n.parse().ok();
+    }
+    NAMES.iter().position(|&x| x == name).map(|i| i as u64 + 1)
+}
+
+fn ours_fields(v: &Json) -> Fields {
+    let s = |x: &Json| -> Option<String> {
+        match x {
+            Json::Null => None,
+            Json::String(s) => Some(s.to_lowercase()),
+            other => Some(other.to_string()),
+        }
+    };
+    let d = &v["dhcp"];
+    let mut f = Fields::new();
+    f.insert(
+        "ts",
+        v["ts"]
+            .as_str()
+            .and_then(rfc3339_to_epoch)
+            .map(|(e, digits)| format!("{e} ({digits} digits)")),
+    );
+    f.insert("src_mac", s(&v["src_mac"]));
+    f.insert("dst_mac", s(&v["dst_mac"]));
+    f.insert("vlan", Some(v["vlan"].to_string()));
+    for k in ["src_ip", "dst_ip", "src_port", "dst_port"] {
+        f.insert(k, s(&v[k]));
+    }
+    for k in [
+        "op",
+        "htype",
+        "hlen",
+        "hops",
+        "secs",
+        "flags",
+        "broadcast",
+        "ciaddr",
+        "yiaddr",
+        "siaddr",
+        "giaddr",
+        "chaddr",
+        "server_id",
+        "requested_ip",
+        "lease_time",
+        "client_id",
+    ] {
+        f.insert(k, s(&d[k]));
+    }
+    f.insert(
+        "xid",
+        d["xid"].as_str().and_then(parse_num).map(|x| x.to_string()),
+    );
+    f.insert(
+        "msg_type",
+        d["msg_type"]
+            .as_str()
+            .map(|t| msg_type_number(t).expect("known msg_type").to_string()),
+    );
+    f.insert(
+        "hostname",
+        d["hostname"].as_str().map(|h| hex_colon(&unescape(h))),
+    );
+    let codes: Vec<String> = d["options"]
+        .as_array()
+        .map(|a| a.iter().map(|o| o["code"].to_string()).collect())
+        .unwrap_or_default();
+    f.insert("options", Some(codes.join(",")));
+    f
+}
+
+/// One DHCP option as tshark listed it.
+struct TOption<'a> {
+    code: u8,
+    tree: Option<&'a Map<String, Json>>,
+}
+
+impl TOption<'_> {
+    fn value_bytes(&self) -> Vec<u8> {
+        self.tree
+            .and_then(|t| field(t, "dhcp.option.value"))
+            .map(parse_hex_bytes)
+            .unwrap_or_default()
+    }
+
+    fn typed(&self, key: &str) -> Option<String> {
+        self.tree.and_then(|t| field(t, key)).map(str::to_string)
+    }
+}
+
+fn parse_hex_bytes(s: &str) -> Vec<u8> {
+    s.split(':')
+        .filter(|x| !x.is_empty())
+        .map(|x| u8::from_str_radix(x, 16).expect("hex byte"))
+        .collect()
+}
+
+/// Options at one level of tshark's tree (`dhcp.option.type` with its `_tree`), Pad and End
+/// left out, in wire order. Options that tshark nests under option 52 (overloaded sname and
+/// file) are returned separately: (main, file, sname).
+fn tshark_options(
+    level: &Map<String, Json>,
+) -> (Vec<TOption<'_>>, Vec<TOption<'_>>, Vec<TOption<'_>>) {
+    let types = many(level.get("dhcp.option.type"));
+    let trees = many(level.get("dhcp.option.type_tree"));
+    assert_eq!(
+        types.len(),
+        trees.len(),
+        "tshark option types and trees do not pair up"
+    );
+    let (mut main, mut file, mut sname) = (Vec::new(), Vec::new(), Vec::new());
+    for (t, tree) in types.iter().zip(&trees) {
+        let code: u8 = t
+            .as_str()
+            .and_then(|c| c.parse().ok())
+            .expect("option type");
+        let tree = tree.as_object();
+        // tshark 4.0 lists both Pad and End with type 0 (End's tree says 255).
+        if code == 0 || code == 255 {
+            continue;
+        }
+        if code == 52
+            && let Some(tree) = tree
+        {
+            for (key, out) in [
+                ("Boot file name option overload", &mut file),
+                ("Server host name option overload", &mut sname),
+            ] {
+                if let Some(nested) = tree.get(key).and_then(Json::as_object) {
+                    // Option 52 is not allowed inside an overloaded field (we ignore it
+                    // there); should tshark follow one, its options show up as a difference.
+                    let (m, f, s) = tshark_options(nested);
+                    out.extend(m.into_iter().chain(f).chain(s));
+                }
+            }
+        }
+        main.push(TOption { code, tree });
+    }
+    (main, file, sname)
+}
+
+fn tshark_fields(t: &TFrame, ts_digits: &[usize]) -> Fields {
+    let mut f = Fields::new();
+    let frame = t.first_layer("frame").expect("frame");
+    // The epoch time cut to the precision of the frame's interface, and that precision.
+    let interface: usize = field(frame, "frame.interface_id").map_or(0, |i| i.parse().unwrap());
+    let digits = *ts_digits
+        .get(interface)
+        .expect("frame interface described in the file");
+    f.insert(
+        "ts",
+        field(frame, "frame.time_epoch").map(|e| {
+            let (secs, frac) = e.split_once('.').unwrap_or((e, ""));
+            let frac = frac.get(..digits).unwrap_or(frac);
+            format!("{secs}.{frac:0<9} ({digits} digits)")
+        }),
+    );
+    let eth = t.first_layer("eth");
+    let sll = t.first_layer("sll");
+    f.insert(
+        "src_mac",
+        eth.and_then(|e| field(e, "eth.src"))
+            .or_else(|| sll.and_then(|s| field(s, "sll.src.eth")))
+            .map(str::to_lowercase),
+    );
+    f.insert(
+        "dst_mac",
+        eth.and_then(|e| field(e, "eth.dst")).map(str::to_lowercase),
+    );
+    // VLAN tags in the order frame.protocols lists them (outer first), up to the first IP.
+    let mut vlan_ids = t.layer("vlan").into_iter();
+    let mut ad_ids = t.layer("ieee8021ad").into_iter();
+    let mut vlans = Vec::new();
+    for p in &t.protocols {
+        match p.as_str() {
+            "ip" | "ipv6" => break,
+            "vlan" => vlans.push(vlan_ids.next().and_then(|v| field(v, "vlan.id"))),
+            "ieee8021ad" => vlans.push(ad_ids.next().and_then(|v| field(v, "ieee8021ad.id"))),
+            _ => {}
+        }
+    }
+    let vlans: Vec<u64> = vlans
+        .into_iter()
+        .map(|v| v.and_then(parse_num).expect("vlan id"))
+        .collect();
+    f.insert("vlan", Some(Json::from(vlans).to_string()));
+    let ip = t.first_layer("ip");
+    f.insert(
+        "src_ip",
+        ip.and_then(|i| field(i, "ip.src")).map(str::to_string),
+    );
+    f.insert(
+        "dst_ip",
+        ip.and_then(|i| field(i, "ip.dst")).map(str::to_string),
+    );
+    let udp = t.first_layer("udp");
+    f.insert(
+        "src_port",
+        udp.and_then(|u| field(u, "udp.srcport"))
+            .map(str::to_string),
+    );
+    f.insert(
+        "dst_port",
+        udp.and_then(|u| field(u, "udp.dstport"))
+            .map(str::to_string),
+    );
+
+    let empty = Map::new();
+    let d = t.dhcp().unwrap_or(&empty);
+    let num = |k: &str| field(d, k).and_then(parse_num).map(|n| n.to_string());
+    let text = |k: &str| field(d, k).map(str::to_string);
+    f.insert("op", num("dhcp.type"));
+    f.insert("htype", num("dhcp.hw.type"));
+    f.insert("hlen", num("dhcp.hw.len"));
+    f.insert("hops", num("dhcp.hops"));
+    f.insert("xid", num("dhcp.id"));
+    f.insert("secs", num("dhcp.secs"));
+    f.insert("flags", num("dhcp.flags"));
+    f.insert(
+        "broadcast",
+        d.get("dhcp.flags_tree")
+            .and_then(Json::as_object)
+            .and_then(|ft| field(ft, "dhcp.flags.bc"))
+            .map(|b| (b == "1").to_string()),
+    );
+    f.insert("ciaddr", text("dhcp.ip.client"));
+    f.insert("yiaddr", text("dhcp.ip.your"));
+    f.insert("siaddr", text("dhcp.ip.server"));
+    f.insert("giaddr", text("dhcp.ip.relay"));
+    // `dhcp.hw.addr` (any chaddr but a 6-byte Ethernet one) always spans the whole 16-byte
+    // field; tshark's own label, like RFC 2131, shows the first `hlen` bytes: compare those.
+    let hlen = field(d, "dhcp.hw.len").and_then(parse_num).unwrap_or(0) as usize;
+    f.insert(
+        "chaddr",
+        field(d, "dhcp.hw.mac_addr")
+            .map(str::to_lowercase)
+            .or_else(|| {
+                field(d, "dhcp.hw.addr").map(|a| {
+                    let bytes = parse_hex_bytes(a);
+                    hex_colon(&bytes[..hlen.min(bytes.len())])
+                })
+            }),
+    );
+
+    // Our order (RFC 2131 §4.1): options area, then file, then sname; tshark nests the
+    // overloaded fields under option 52.
+    let (main, file, sname) = tshark_options(d);
+    let all: Vec<&TOption<'_>> = main.iter().chain(&file).chain(&sname).collect();
+    let first = |code: u8| all.iter().find(|o| o.code == code);
+    let joined = |code: u8| -> Option<Vec<u8>> {
+        let parts: Vec<&&TOption<'_>> = all.iter().filter(|o| o.code == code).collect();
+        (!parts.is_empty()).then(|| parts.iter().flat_map(|o| o.value_bytes()).collect())
+    };
+    f.insert(
+        "msg_type",
+        first(53).and_then(|o| o.typed("dhcp.option.dhcp")),
+    );
+    f.insert(
+        "server_id",
+        first(54).and_then(|o| o.typed("dhcp.option.dhcp_server_id")),
+    );
+    f.insert(
+        "requested_ip",
+        first(50).and_then(|o| o.typed("dhcp.option.requested_ip_address")),
+    );
+    f.insert(
+        "lease_time",
+        first(51).and_then(|o| o.typed("dhcp.option.ip_address_lease_time")),
+    );
+    f.insert("hostname", joined(12).map(|h| hex_colon(&h)));
+    f.insert("client_id", joined(61).map(|c| hex_colon(&c)));
+    f.insert(
+        "options",
+        Some(
+            all.iter()
+                .map(|o| o.code.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    );
+    f
+}
+
+// ---------------------------------------------------------------------------------------
+// Exceptions: documented disagreements, each with a check that it applies.
+
+/// Why tshark lists a DHCP frame that we, by design, do not decode; `None` when no
+/// documented rule covers it.
+fn frame_set_exception(t: &TFrame) -> Option<&'static str> {
+    // We decode only DHCP carried directly in UDP over the frame's own (first) IPv4 header.
+    // tshark also dissects DHCP quoted inside ICMP errors or tunnelled (CAPWAP data, GRE,
+    // ...): check that its protocol stack says so.
+    (!t.dhcp_is_direct() && t.protocols.iter().filter(|p| *p == "ip").count() >= 2).then_some(
+        "DHCP nested inside another protocol (tunnel or ICMP quote): we decode only DHCP directly in UDP over the frame's IPv4",
+    )
+}
+
+/// The DHCP fixed-header fields.
+const HEADER_FIELDS: [&str; 13] = [
+    "op",
+    "htype",
+    "hlen",
+    "hops",
+    "xid",
+    "secs",
+    "flags",
+    "broadcast",
+    "ciaddr",
+    "yiaddr",
+    "siaddr",
+    "giaddr",
+    "chaddr",
+];
+
+const SECS_LITTLE_ENDIAN: &str = "secs: RFC 2131 `secs` is in network byte order and we print the wire value; tshark \
+     byte-swaps it when it guesses a little-endian (old Windows) client and flags `dhcp.secs_le`";
+
+const NO_FIELDS_WHEN_SHORT: &str = "header field of a message shorter than 240 bytes: tshark's DHCP dissector reads the \
+     magic cookie (offset 236) before adding any field and throws on a short payload \
+     (`_ws.short`/`_ws.malformed`), so it shows none; we decode the fixed header as far as it \
+     was captured and warn that the message is truncated";
+
+const HLEN_ABOVE_16: &str = "chaddr with hlen > 16: tshark shows no client hardware address; we show the whole \
+     16-byte chaddr field and warn that hlen exceeds it";
+
+const MSG_TYPE_BAD_LENGTH: &str = "msg_type of an option 53 whose length is not 1: tshark reads its first byte anyway; we \
+     give no message type and warn about the length (RFC 2132 §9.6: the length is 1)";
+
+const OPTION_CUT_SHORT: &str = "value of an option whose length runs past the end of the message: tshark throws \
+     (`_ws.malformed`) and shows no value; we show the bytes that are there and warn that the \
+     option is cut";
+
+/// A documented rule explaining a disagreement on `field` of one frame, after checking that
+/// the rule's conditions hold on both decodings; `None` when no rule covers it.
+fn field_exception(
+    t: &TFrame,
+    ours: &Json,
+    field: &str,
+    ov: Option<&str>,
+    tv: Option<&str>,
+) -> Option<&'static str> {
+    if field == "secs" {
+        let flagged = t
+            .dhcp()
+            .and_then(|d| d.get("dhcp.secs_tree"))
+            .and_then(|tree| tree.get("_ws.expert"))
+            .and_then(Json::as_object)
+            .is_some_and(|e| e.contains_key("dhcp.secs_le"));
+        let wire = ov.and_then(|o| o.parse::<u16>().ok());
+        let shown = tv.and_then(|t| t.parse::<u16>().ok());
+        if flagged && wire.is_some() && wire.map(u16::swap_bytes) == shown {
+            return Some(SECS_LITTLE_ENDIAN);
+        }
+    }
+    let we_warn = |prefix: &str| {
+        ours["warnings"].as_array().is_some_and(|w| {
+            w.iter()
+                .any(|w| w.as_str().is_some_and(|w| w.starts_with(prefix)))
+        })
+    };
+    if field == "chaddr" && tv.is_none() && t.has_dhcp_fields() {
+        let hlen = ours["dhcp"]["hlen"].as_u64().unwrap_or(0);
+        let shown = ov.map_or(0, |c| c.split(':').count());
+        if hlen > 16 && shown == 16 && we_warn(&format!("hlen {hlen} exceeds")) {
+            return Some(HLEN_ABOVE_16);
+        }
+    }
+    if field == "msg_type" && ov.is_none() && tv.is_some() {
+        let first_53_len = t.dhcp().and_then(|d| {
+            let (main, file, sname) = tshark_options(d);
+            let first = main
+                .into_iter()
+                .chain(file)
+                .chain(sname)
+                .find(|o| o.code == 53);
+            first.and_then(|o| o.typed("dhcp.option.length"))
+        });
+        if first_53_len.is_some_and(|l| l != "1")
+            && we_warn("option 53 (DHCP Message Type) has length")
+        {
+            return Some(MSG_TYPE_BAD_LENGTH);
+        }
+    }
+    let code = match field {
+        "hostname" => Some(12u8),
+        "client_id" => Some(61),
+        _ => None,
+    };
+    if let (Some(code), Some(d)) = (code, t.dhcp()) {
+        let (main, file, sname) = tshark_options(d);
+        let last = main
+            .iter()
+            .chain(&file)
+            .chain(&sname)
+            .rfind(|o| o.code == code);
+        let tshark_lost_it = last.is_some_and(|o| o.typed("dhcp.option.value").is_none());
+        if tshark_lost_it
+            && t.layers.contains_key("_ws.malformed")
+            && we_warn(&format!("option {code} at offset"))
+        {
+            return Some(OPTION_CUT_SHORT);
+        }
+    }
+    if HEADER_FIELDS.contains(&field) && ov.is_some() && tv.is_none() {
+        let we_warn_truncated = ours["warnings"].as_array().is_some_and(|w| {
+            w.iter().any(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.starts_with("message truncated"))
+            })
+        });
+        if !t.has_dhcp_fields() && t.is_short_or_malformed() && we_warn_truncated {
+            return Some(NO_FIELDS_WHEN_SHORT);
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// The comparison.
+
+#[derive(Default)]
+struct FileReport {
+    name: String,
+    frames: usize,
+    fields: usize,
+    /// Applied exceptions: reason → where ("frame N field").
+    exceptions: BTreeMap<&'static str, Vec<String>>,
+    failures: Vec<String>,
+    note: Option<String>,
+}
+
+impl FileReport {
+    fn exception_count(&self) -> usize {
+        self.exceptions.values().map(Vec::len).sum()
+    }
+}
+
+fn display_name(path: &Path, corpus: Corpus) -> String {
+    let file = path.file_name().unwrap().to_string_lossy();
+    match corpus {
+        Corpus::V6 => format!("v6/{file}"),
+        _ => file.into_owned(),
+    }
+}
+
+fn compare(
+    name: &str,
+    corpus: Corpus,
+    ours: &BTreeMap<u64, Json>,
+    theirs: &TsharkRun,
+) -> FileReport {
+    let mut r = FileReport {
+        name: name.to_string(),
+        note: theirs.stderr_note.clone(),
+        ..FileReport::default()
+    };
+    if corpus == Corpus::V6 && !ours.is_empty() {
+        r.failures.push(format!(
+            "DHCPv6-only capture, but we printed {} packets",
+            ours.len()
+        ));
+    }
+    let tframes: BTreeMap<u64, &TFrame> = theirs.frames.iter().map(|f| (f.number, f)).collect();
+    for (n, t) in &tframes {
+        if ours.contains_key(n) {
+            continue;
+        }
+        match frame_set_exception(t) {
+            Some(reason) => r
+                .exceptions
+                .entry(reason)
+                .or_default()
+                .push(format!("frame {n} ({})", t.protocols.join(":"))),
+            None => r.failures.push(format!(
+                "frame {n}: tshark decodes DHCP ({}), we do not",
+                t.protocols.join(":")
+            )),
+        }
+    }
+    for (n, o) in ours {
+        let Some(t) = tframes.get(n) else {
+            r.failures
+                .push(format!("frame {n}: we decode DHCP, tshark does not"));
+            continue;
+        };
+        if !t.dhcp_is_direct() {
+            r.failures.push(format!(
+                "frame {n}: we decode it, but tshark finds its DHCP nested ({})",
+                t.protocols.join(":")
+            ));
+            continue;
+        }
+        r.frames += 1;
+        let of = ours_fields(o);
+        let tf = tshark_fields(t, &theirs.ts_digits);
+        assert_eq!(
+            of.keys().collect::<Vec<_>>(),
+            tf.keys().collect::<Vec<_>>(),
+            "both sides must list the same fields"
+        );
+        for (k, ov) in &of {
+            let tv = &tf[k];
+            r.fields += 1;
+            if ov == tv {
+                continue;
+            }
+            match field_exception(t, o, k, ov.as_deref(), tv.as_deref()) {
+                Some(reason) => r
+                    .exceptions
+                    .entry(reason)
+                    .or_default()
+                    .push(format!("frame {n} {k}")),
+                None => r
+                    .failures
+                    .push(format!("frame {n} {k}: ours {ov:?}, tshark {tv:?}")),
+            }
+        }
+    }
+    r
+}
+
+fn compare_file(path: &Path, corpus: Corpus) -> FileReport {
+    let ours = run_ours(path);
+    let theirs = run_tshark(path);
+    compare(&display_name(path, corpus), corpus, &ours, &theirs)
+}
+
+/// Skips (or, in CI, fails) when tshark cannot run.
+fn require_tshark() -> bool {
+    match tshark_available() {
+        Ok(()) => true,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("tshark is required in CI: {why}")
+        }
+        Err(why) => {
+            println!("tshark_agreement: skipped: {why}");
+            false
+        }
+    }
+}
+
+#[test]
+fn decode_agrees_with_tshark_frame_by_frame() {
+    if !require_tshark() {
+        return;
+    }
+    let files = captures();
+    // tshark's start-up dominates: compare files in parallel, report in order.
+    let workers = std::thread::available_parallelism().map_or(4, |n| n.get().min(8));
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(BTreeMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                while let Some((path, corpus)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let report = compare_file(path, *corpus);
+                    results.lock().unwrap().insert(path.clone(), report);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    assert_eq!(results.len(), files.len(), "a comparison panicked");
+
+    let (mut frames, mut fields, mut exceptions) = (0, 0, 0);
+    let mut failures = Vec::new();
+    println!(
+        "{:<56} {:>7} {:>8} {:>10}",
+        "file", "frames", "fields", "exceptions"
+    );
+    for (path, _) in &files {
+        let r = &results[path];
+        println!(
+            "{:<56} {:>7} {:>8} {:>10}{}",
+            r.name,
+            r.frames,
+            r.fields,
+            r.exception_count(),
+            r.note
+                .as_ref()
+                .map(|n| format!("  [tshark: {n}]"))
+                .unwrap_or_default()
+        );
+        for (reason, places) in &r.exceptions {
+            println!("    {} x {reason}: {}", places.len(), places.join(", "));
+        }
+        frames += r.frames;
+        fields += r.fields;
+        exceptions += r.exception_count();
+        failures.extend(r.failures.iter().map(|f| format!("{}: {f}", r.name)));
+    }
+    println!(
+        "tshark_agreement: {frames} frames in {} files, {fields} field comparisons, {} disagreements, {exceptions} documented exceptions applied",
+        results.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with tshark:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The comparison is not vacuous: changing any one field of our output on a real capture
+/// is reported as a disagreement on exactly that field.
+#[test]
+fn a_changed_field_is_a_disagreement() {
+    if !require_tshark() {
+        return;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/relay-opt82.pcapng");
+    let ours = run_ours(&path);
+    let theirs = run_tshark(&path);
+    let clean = compare("relay-opt82.pcapng", Corpus::Local, &ours, &theirs);
+    assert!(clean.failures.is_empty(), "{:?}", clean.failures);
+    assert!(clean.frames > 0);
+    let (&n, packet) = ours.iter().next().expect("a DHCP frame");
+    type Mutation = (&'static str, Box<dyn Fn(&mut Json)>);
+    let mutations: Vec<Mutation> = vec![
+        (
+            "ts",
+            Box::new(|p| p["ts"] = "2001-02-03T04:05:06.000007Z".into()),
+        ),
+        (
+            "src_mac",
+            Box::new(|p| p["src_mac"] = "de:ad:be:ef:00:01".into()),
+        ),
+        (
+            "dst_mac",
+            Box::new(|p| p["dst_mac"] = "de:ad:be:ef:00:01".into()),
+        ),
+        ("vlan", Box::new(|p| p["vlan"] = serde_json::json!([4094]))),
+        ("src_ip", Box::new(|p| p["src_ip"] = "203.0.113.99".into())),
+        ("dst_ip", Box::new(|p| p["dst_ip"] = "203.0.113.99".into())),
+        ("src_port", Box::new(|p| p["src_port"] = 12345.into())),
+        ("dst_port", Box::new(|p| p["dst_port"] = 12345.into())),
+        ("op", Box::new(|p| p["dhcp"]["op"] = 7.into())),
+        ("htype", Box::new(|p| p["dhcp"]["htype"] = 7.into())),
+        ("hlen", Box::new(|p| p["dhcp"]["hlen"] = 7.into())),
+        ("hops", Box::new(|p| p["dhcp"]["hops"] = 7.into())),
+        ("xid", Box::new(|p| p["dhcp"]["xid"] = "0x12345678".into())),
+        ("secs", Box::new(|p| p["dhcp"]["secs"] = 12345.into())),
+        ("flags", Box::new(|p| p["dhcp"]["flags"] = 12345.into())),
+        (
+            "broadcast",
+            Box::new(|p| p["dhcp"]["broadcast"] = true.into()),
+        ),
+        (
+            "ciaddr",
+            Box::new(|p| p["dhcp"]["ciaddr"] = "203.0.113.99".into()),
+        ),
+        (
+            "yiaddr",
+            Box::new(|p| p["dhcp"]["yiaddr"] = "203.0.113.99".into()),
+        ),
+        (
+            "siaddr",
+            Box::new(|p| p["dhcp"]["siaddr"] = "203.0.113.99".into()),
+        ),
+        (
+            "giaddr",
+            Box::new(|p| p["dhcp"]["giaddr"] = "203.0.113.99".into()),
+        ),
+        (
+            "chaddr",
+            Box::new(|p| p["dhcp"]["chaddr"] = "de:ad:be:ef:00:01".into()),
+        ),
+        (
+            "msg_type",
+            Box::new(|p| p["dhcp"]["msg_type"] = "TLS".into()),
+        ),
+        (
+            "server_id",
+            Box::new(|p| p["dhcp"]["server_id"] = "203.0.113.99".into()),
+        ),
+        (
+            "requested_ip",
+            Box::new(|p| p["dhcp"]["requested_ip"] = "203.0.113.99".into()),
+        ),
+        (
+            "lease_time",
+            Box::new(|p| p["dhcp"]["lease_time"] = 12345.into()),
+        ),
+        (
+            "hostname",
+            Box::new(|p| p["dhcp"]["hostname"] = "mutated\\x1b".into()),
+        ),
+        (
+            "client_id",
+            Box::new(|p| p["dhcp"]["client_id"] = "ff:ee".into()),
+        ),
+        (
+            "options",
+            Box::new(|p| {
+                p["dhcp"]["options"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({"code": 254}))
+            }),
+        ),
+    ];
+    let names: BTreeSet<&str> = mutations.iter().map(|(f, _)| *f).collect();
+    let all: BTreeSet<&str> = ours_fields(packet).into_keys().collect();
+    assert_eq!(names, all, "every compared field has a mutation");
+    for (field, mutate) in &mutations {
+        let mut changed = ours.clone();
+        mutate(changed.get_mut(&n).unwrap());
+        let r = compare("relay-opt82.pcapng", Corpus::Local, &changed, &theirs);
+        let expected = format!("frame {n} {field}: ");
+        assert!(
+            r.failures.len() == 1 && r.failures[0].starts_with(&expected),
+            "changing {field} gave {:?}",
+            r.failures
+        );
+    }
+    // A frame we drop, or one we invent, is a disagreement too.
+    let mut fewer = ours.clone();
+    fewer.remove(&n);
+    assert_eq!(
+        compare("x", Corpus::Local, &fewer, &theirs).failures.len(),
+        1
+    );
+    let mut more = ours.clone();
+    more.insert(999_999, packet.clone());
+    assert_eq!(
+        compare("x", Corpus::Local, &more, &theirs).failures.len(),
+        1
+    );
+}
+
+/// The field rules apply only where their checks hold: a value that is not tshark's
+/// byte-swapped `secs`, or a header field tshark does show, is still a disagreement.
+#[test]
+fn exceptions_apply_only_where_checked() {
+    if !require_tshark() {
+        return;
+    }
+    let public = Path::new(PUBLIC_DIR);
+    let (swapped, short) = (
+        public.join("pcapplusplus__raw_ip.pcap"),
+        public.join("tcpdump__bootp_asan.pcap"),
+    );
+    if !swapped.exists() || !short.exists() {
+        println!("tshark_agreement: public captures absent: exception checks skipped");
+        return;
+    }
+    // secs: the wire value passes as an exception, any other value fails.
+    let ours = run_ours(&swapped);
+    let theirs = run_tshark(&swapped);
+    let clean = compare("raw_ip", Corpus::Public, &ours, &theirs);
+    assert!(clean.failures.is_empty(), "{:?}", clean.failures);
+    assert_eq!(clean.exceptions[SECS_LITTLE_ENDIAN].len(), 2);
+    let mut changed = ours.clone();
+    let (&n, p) = changed.iter_mut().next().unwrap();
+    p["dhcp"]["secs"] = 27.into(); // neither the wire value (6656) nor tshark's 26
+    let r = compare("raw_ip", Corpus::Public, &changed, &theirs);
+    assert_eq!(r.failures.len(), 1, "{:?}", r.failures);
+    assert!(r.failures[0].starts_with(&format!("frame {n} secs:")));
+
+    // Short message: only while we warn that it is truncated.
+    let ours = run_ours(&short);
+    let theirs = run_tshark(&short);
+    let clean = compare("asan", Corpus::Public, &ours, &theirs);
+    assert!(clean.failures.is_empty(), "{:?}", clean.failures);
+    assert!(!clean.exceptions[NO_FIELDS_WHEN_SHORT].is_empty());
+    let mut changed = ours.clone();
+    changed.values_mut().next().unwrap()["warnings"] = serde_json::json!([]);
+    let r = compare("asan", Corpus::Public, &changed, &theirs);
+    assert_eq!(
+        r.failures.len(),
+        clean.exceptions[NO_FIELDS_WHEN_SHORT].len(),
+        "{:?}",
+        r.failures
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Synthetic edge cases, decoded by both tools like the captures.
+
+/// Ethernet + IPv4 + UDP 68 → 67 around a DHCP payload (UDP checksum left out).
+fn udp_frame(payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0xff; 6];
+    f.extend([0x02, 0x10, 0, 0, 0, 0x42, 0x08, 0x00]);
+    let mut ip = vec![0x45, 0];
+    ip.extend(((20 + 8 + payload.len()) as u16).to_be_bytes());
+    ip.extend([0, 1, 0, 0, 64, 17, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255]);
+    let sum: u32 = ip
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
+    let sum = (sum & 0xffff) + (sum >> 16);
+    ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    f.extend(ip);
+    f.extend([0, 68, 0, 67]);
+    f.extend((8 + payload.len() as u16).to_be_bytes());
+    f.extend([0, 0]);
+    f.extend(payload);
+    f
+}
+
+/// A BOOTREQUEST: fixed header (chaddr a0..af), then `cookie` and `options`.
+fn message(
+    htype: u8,
+    hlen: u8,
+    sname: &[u8],
+    file: &[u8],
+    cookie: &[u8],
+    options: &[u8],
+) -> Vec<u8> {
+    let mut m = vec![0u8; 236];
+    m[..3].copy_from_slice(&[1, htype, hlen]);
+    m[4..8].copy_from_slice(&[0x12, 0x34, 0x56, 0x78]);
+    for (i, b) in m[28..44].iter_mut().enumerate() {
+        *b = 0xa0 + i as u8;
+    }
+    m[44..44 + sname.len()].copy_from_slice(sname);
+    m[108..108 + file.len()].copy_from_slice(file);
+    m.extend(cookie);
+    m.extend(options);
+    m
+}
+
+fn write_pcap(path: &Path, payloads: &[Vec<u8>]) {
+    let mut out = Vec::new();
+    for word in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65_535, 1] {
+        out.extend(word.to_le_bytes());
+    }
+    for (i, p) in payloads.iter().enumerate() {
+        let f = udp_frame(p);
+        for word in [
+            1_700_000_000 + i as u32,
+            250_000,
+            f.len() as u32,
+            f.len() as u32,
+        ] {
+            out.extend(word.to_le_bytes());
+        }
+        out.extend(f);
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+/// Hand-made messages for what the captures may lack: overload of sname, file or both, option
+/// 52 nested where it is not allowed, RFC 3396 splits across all three areas, duplicate and
+/// wrong-length fixed-size options, options cut by the end of the message, data after End,
+/// plain BOOTP, bad cookie, unusual htype/hlen. Every field must agree with tshark, or be one
+/// of the documented exceptions, each of which must show up here.
+#[test]
+fn crafted_edge_cases_agree_with_tshark() {
+    if !require_tshark() {
+        return;
+    }
+    const C: &[u8] = &[99, 130, 83, 99];
+    let cases: Vec<Vec<u8>> = vec![
+        message(1, 20, &[], &[], C, &[53, 1, 1, 255]),
+        message(
+            1,
+            6,
+            &[12, 1, b'x', 255],
+            &[52, 1, 2, 12, 2, b'h', b'i', 255],
+            C,
+            &[53, 1, 1, 52, 1, 1, 255],
+        ),
+        message(
+            1,
+            6,
+            &[],
+            &[],
+            C,
+            &[
+                53, 2, 1, 1, 54, 5, 1, 2, 3, 4, 5, 50, 3, 1, 2, 3, 51, 4, 0, 0, 0, 9, 255,
+            ],
+        ),
+        message(
+            1,
+            6,
+            &[],
+            &[12, 3, b'a', b'b', b'c'],
+            C,
+            &[53, 1, 3, 52, 1, 1, 255],
+        ),
+        message(
+            1,
+            6,
+            &[],
+            &[],
+            C,
+            &[
+                53, 1, 3, 0, 0, 0, 12, 3, b'a', 0, b'c', 12, 2, b'd', b'e', 61, 0, 255,
+            ],
+        ),
+        message(
+            1,
+            6,
+            &[54, 4, 9, 9, 9, 9, 50, 4, 1, 1, 1, 1, 255],
+            &[],
+            C,
+            &[53, 1, 3, 52, 1, 2, 255],
+        ),
+        message(1, 6, &[], &[], C, &[53, 1, 3, 255, 12, 1, 65]),
+        message(
+            1,
+            6,
+            &[],
+            &[],
+            C,
+            &[53, 1, 3, 61, 3, 1, 2, 3, 12, 10, b'a', b'b', b'c'],
+        ),
+        message(1, 6, &[], &[], &[], &[]),
+        message(1, 6, &[255], &[255], C, &[53, 1, 1, 52, 1, 3, 255]),
+        message(
+            1,
+            6,
+            &[],
+            &[],
+            C,
+            &[
+                53, 1, 5, 54, 4, 1, 2, 3, 4, 54, 4, 5, 6, 7, 8, 51, 4, 0, 0, 1, 0, 51, 4, 0, 0, 2,
+                0, 255,
+            ],
+        ),
+        message(6, 0, &[], &[], C, &[53, 1, 1, 255]),
+        message(6, 16, &[], &[], C, &[53, 1, 1, 255]),
+        message(6, 6, &[], &[], C, &[53, 1, 1, 255]),
+        message(1, 8, &[], &[], C, &[53, 1, 1, 255]),
+        message(
+            1,
+            6,
+            &[12, 1, b'c', 61, 7, 1, 2, 0, 0, 0, 0, 1, 255],
+            &[12, 1, b'b', 50, 4, 10, 0, 0, 9, 255],
+            C,
+            &[53, 1, 3, 52, 1, 3, 12, 1, b'a', 54, 4, 10, 0, 0, 1, 255],
+        ),
+        message(1, 6, &[], &[], &[0, 0, 0, 0], &[53, 1, 1, 255]),
+    ];
+    let path = std::env::temp_dir().join(format!("dhcpscope-tshark-{}.pcap", std::process::id()));
+    write_pcap(&path, &cases);
+    let ours = run_ours(&path);
+    let theirs = run_tshark(&path);
+    let _ = std::fs::remove_file(&path);
+    let r = compare("crafted.pcap", Corpus::Local, &ours, &theirs);
+    assert!(r.failures.is_empty(), "{}", r.failures.join("\n"));
+    assert_eq!(r.frames, cases.len());
+    for rule in [HLEN_ABOVE_16, MSG_TYPE_BAD_LENGTH, OPTION_CUT_SHORT] {
+        assert_eq!(r.exceptions.get(rule).map(Vec::len), Some(1), "{rule}");
+    }
+    // The split host name is joined in RFC 3396 order: options, file, sname.
+    assert_eq!(ours[&16]["dhcp"]["hostname"], "abc");
+}
+
+#[test]
+fn test_helpers() {
+    assert_eq!(
+        rfc3339_to_epoch("1970-01-01T00:00:00Z"),
+        Some(("0.000000000".to_string(), 0))
+    );
+    assert_eq!(
+        rfc3339_to_epoch("2024-02-29T23:59:59.123456Z"),
+        Some(("1709251199.123456000".to_string(), 6))
+    );
+    assert_eq!(
+        unescape("a\\\\b\\x1b\\u{202e}é"),
+        b"a\\b\x1b\xe2\x80\xae\xc3\xa9"
+    );
+    assert_eq!(
+        [6, 9, 0x80 | 10, 0x80 | 20, 0x80 | 30].map(tsresol_digits),
+        [6, 9, 4, 7, 9]
+    );
+}
