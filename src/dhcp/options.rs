@@ -297,11 +297,46 @@ pub(crate) fn check(code: u8, data: &[u8]) -> Option<Warning> {
         Kind::MachineId if len != 17 => bad("17"),
         Kind::Auth if len < 11 => bad("at least 11"),
         Kind::Empty if len != 0 && code != PAD && code != END => bad("0"),
-        _ => match Value::decode(code, data) {
-            Value::Invalid { reason, .. } => Some(Warning::BadValue { code, reason }),
-            _ => None,
-        },
+        // Structured values: validated without building them (this runs for every packet).
+        Kind::DomainList => dns_walk(data, true, None)
+            .err()
+            .map(|reason| Warning::BadValue { code, reason }),
+        Kind::ClasslessRoutes => walk_routes(data, |_| {})
+            .err()
+            .map(|reason| Warning::BadValue { code, reason }),
+        Kind::RelayAgent if !tlv_fits(data, 2, |h| usize::from(h[1])) => Some(Warning::BadValue {
+            code,
+            reason: "sub-option overruns the option",
+        }),
+        Kind::ViVendorClass | Kind::ViVendorInfo if !tlv_fits(data, 5, |h| usize::from(h[4])) => {
+            Some(Warning::BadValue {
+                code,
+                reason: "enterprise data overruns the option",
+            })
+        }
+        Kind::Overload | Kind::ClientFqdn | Kind::SipServers | Kind::StatusCode => {
+            match Value::decode(code, data) {
+                Value::Invalid { reason, .. } => Some(Warning::BadValue { code, reason }),
+                _ => None,
+            }
+        }
+        _ => None,
     }
+}
+
+/// True when `data` is a whole sequence of records with a `header`-byte header whose
+/// `body_len` says how many bytes follow.
+fn tlv_fits(mut data: &[u8], header: usize, body_len: impl Fn(&[u8]) -> usize) -> bool {
+    while !data.is_empty() {
+        let Some(h) = data.get(..header) else {
+            return false;
+        };
+        let Some(rest) = data.get(header + body_len(h)..) else {
+            return false;
+        };
+        data = rest;
+    }
+    true
 }
 
 /// A typed option value, borrowing the option bytes where it can.
@@ -618,8 +653,13 @@ fn parse_vendors(mut data: &[u8]) -> Option<Vec<(u32, &[u8])>> {
     Some(out)
 }
 
-fn parse_routes(mut data: &[u8]) -> Result<Vec<Route>, &'static str> {
+fn parse_routes(data: &[u8]) -> Result<Vec<Route>, &'static str> {
     let mut out = Vec::new();
+    walk_routes(data, |r| out.push(r))?;
+    Ok(out)
+}
+
+fn walk_routes(mut data: &[u8], mut on_route: impl FnMut(Route)) -> Result<(), &'static str> {
     while let [width, rest @ ..] = data {
         if *width > 32 {
             return Err("route prefix width above 32");
@@ -633,23 +673,35 @@ fn parse_routes(mut data: &[u8]) -> Result<Vec<Route>, &'static str> {
         };
         let mut octets = [0u8; 4];
         octets[..significant].copy_from_slice(dest);
-        out.push(Route {
+        on_route(Route {
             destination: Ipv4Addr::from(octets),
             prefix: *width,
             router: ip4(router),
         });
         data = &rest[significant + 4..];
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Decodes DNS wire-format names (RFC 1035 §4.1.4), with compression pointers relative to
 /// the start of `data` (RFC 3397 §2). Labels are escaped as they are read.
 fn dns_names(data: &[u8], allow_pointers: bool) -> Result<Vec<String>, &'static str> {
     let mut names = Vec::new();
+    dns_walk(data, allow_pointers, Some(&mut names))?;
+    Ok(names)
+}
+
+/// Walks DNS wire-format names; builds them into `names` when given (validation alone
+/// allocates nothing).
+fn dns_walk(
+    data: &[u8],
+    allow_pointers: bool,
+    mut names: Option<&mut Vec<String>>,
+) -> Result<(), &'static str> {
     let mut pos = 0;
     while pos < data.len() {
-        let mut name = String::new();
+        let mut name = names.as_ref().map(|_| String::new());
+        let mut name_len = 0usize;
         let mut cursor = pos;
         let mut jumped = false;
         let mut jumps = 0;
@@ -688,18 +740,23 @@ fn dns_names(data: &[u8], allow_pointers: bool) -> Result<Vec<String>, &'static 
             let Some(label) = data.get(cursor + 1..cursor + 1 + usize::from(len)) else {
                 return Err("label runs past the end of the option");
             };
-            if !name.is_empty() {
-                name.push('.');
-            }
-            crate::escape::push_escaped(&mut name, label);
-            if name.len() > 1024 {
+            name_len += label.len() + 1;
+            if name_len > 1024 {
                 return Err("name too long");
+            }
+            if let Some(name) = name.as_mut() {
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                crate::escape::push_escaped(name, label);
             }
             cursor += 1 + usize::from(len);
         }
-        names.push(name);
+        if let (Some(names), Some(name)) = (names.as_mut(), name) {
+            names.push(name);
+        }
     }
-    Ok(names)
+    Ok(())
 }
 
 /// Lower-case hex without separators.

@@ -4,115 +4,180 @@ use crate::dhcp::options::{self, Value, colon_hex, hex};
 use crate::dhcp::{Area, MAGIC_COOKIE, Message, field};
 use crate::escape::escape_bytes;
 use crate::pipeline::Packet;
-use serde_json::{Map, Value as Json, json};
+use serde::Serialize;
+use serde_json::{Value as Json, json};
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
 
-/// The JSON object for one packet (the `jsonl` line).
-pub fn packet_json(p: &Packet<'_>) -> Json {
+/// One `jsonl` line. Serialized straight to the writer: a map per packet would dominate the
+/// cost of decoding.
+#[derive(Serialize)]
+struct PacketOut<'a> {
+    frame: u64,
+    ts: Display<crate::time::Rfc3339>,
+    src_mac: Option<Display<ColonHex<'a>>>,
+    dst_mac: Option<Display<ColonHex<'a>>>,
+    vlan: &'a [u16],
+    src_ip: Display<Ipv4Addr>,
+    dst_ip: Display<Ipv4Addr>,
+    src_port: u16,
+    dst_port: u16,
+    dhcp: DhcpOut<'a>,
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct DhcpOut<'a> {
+    op: Option<u8>,
+    htype: Option<u8>,
+    hlen: Option<u8>,
+    hops: Option<u8>,
+    xid: Option<Display<Xid>>,
+    secs: Option<u16>,
+    flags: Option<u16>,
+    broadcast: Option<bool>,
+    ciaddr: Option<Display<Ipv4Addr>>,
+    yiaddr: Option<Display<Ipv4Addr>>,
+    siaddr: Option<Display<Ipv4Addr>>,
+    giaddr: Option<Display<Ipv4Addr>>,
+    chaddr: Option<Display<ColonHex<'a>>>,
+    sname: Option<String>,
+    file: Option<String>,
+    msg_type: Option<Display<options::MessageType>>,
+    server_id: Option<Display<Ipv4Addr>>,
+    requested_ip: Option<Display<Ipv4Addr>>,
+    lease_time: Option<u32>,
+    hostname: Option<String>,
+    client_id: Option<String>,
+    options: Vec<OptionOut>,
+}
+
+#[derive(Serialize)]
+struct OptionOut {
+    code: u8,
+    name: &'static str,
+    len: u8,
+    offset: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    area: Option<&'static str>,
+    value: Json,
+    /// Offset of the first part when this is a later part of a split option (RFC 3396).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    continues: Option<usize>,
+}
+
+/// Serializes anything `Display` as a JSON string without an intermediate `String`.
+struct Display<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Display<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+struct ColonHex<'a>(&'a [u8]);
+
+impl std::fmt::Display for ColonHex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+struct Xid(u32);
+
+impl std::fmt::Display for Xid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "0x{:08x}", self.0)
+    }
+}
+
+fn packet_out<'a>(p: &'a Packet<'a>) -> PacketOut<'a> {
     let f = p.frame;
     let u = p.udp;
-    let mut warnings: Vec<Json> = u.warnings.iter().map(|w| Json::from(w.as_str())).collect();
-    warnings.extend(p.dhcp.warnings.iter().map(|w| Json::from(w.to_string())));
-    json!({
-        "frame": f.number,
-        "ts": f.ts.rfc3339(f.ts_digits).to_string(),
-        "src_mac": u.src_mac.map(|m| colon_hex(&m)),
-        "dst_mac": u.dst_mac.map(|m| colon_hex(&m)),
-        "vlan": u.vlans.as_slice(),
-        "src_ip": u.src_ip.to_string(),
-        "dst_ip": u.dst_ip.to_string(),
-        "src_port": u.src_port,
-        "dst_port": u.dst_port,
-        "dhcp": dhcp_json(&p.dhcp),
-        "warnings": warnings,
-    })
+    let mut warnings: Vec<String> = u.warnings.clone();
+    warnings.extend(p.dhcp.warnings.iter().map(ToString::to_string));
+    PacketOut {
+        frame: f.number,
+        ts: Display(f.ts.rfc3339(f.ts_digits)),
+        src_mac: u.src_mac.as_ref().map(|m| Display(ColonHex(m))),
+        dst_mac: u.dst_mac.as_ref().map(|m| Display(ColonHex(m))),
+        vlan: u.vlans.as_slice(),
+        src_ip: Display(u.src_ip),
+        dst_ip: Display(u.dst_ip),
+        src_port: u.src_port,
+        dst_port: u.dst_port,
+        dhcp: dhcp_out(&p.dhcp),
+        warnings,
+    }
 }
 
-fn dhcp_json(m: &Message<'_>) -> Json {
+fn dhcp_out<'a>(m: &'a Message<'a>) -> DhcpOut<'a> {
     let has = |r: std::ops::Range<usize>| m.has(r);
-    let ip = |r: std::ops::Range<usize>, v: Ipv4Addr| has(r).then(|| v.to_string());
+    let ip = |r: std::ops::Range<usize>, v: Ipv4Addr| has(r).then_some(Display(v));
     let text = |t: Option<&[u8]>| t.filter(|t| !t.is_empty()).map(escape_bytes);
-    let mut obj = Map::new();
-    obj.insert("op".into(), json!(has(field::OP).then_some(m.op)));
-    obj.insert("htype".into(), json!(has(field::HTYPE).then_some(m.htype)));
-    obj.insert("hlen".into(), json!(has(field::HLEN).then_some(m.hlen)));
-    obj.insert("hops".into(), json!(has(field::HOPS).then_some(m.hops)));
-    obj.insert(
-        "xid".into(),
-        json!(has(field::XID).then(|| format!("0x{:08x}", m.xid))),
-    );
-    obj.insert("secs".into(), json!(has(field::SECS).then_some(m.secs)));
-    obj.insert("flags".into(), json!(has(field::FLAGS).then_some(m.flags)));
-    obj.insert(
-        "broadcast".into(),
-        json!(has(field::FLAGS).then(|| m.broadcast())),
-    );
-    obj.insert("ciaddr".into(), json!(ip(field::CIADDR, m.ciaddr)));
-    obj.insert("yiaddr".into(), json!(ip(field::YIADDR, m.yiaddr)));
-    obj.insert("siaddr".into(), json!(ip(field::SIADDR, m.siaddr)));
-    obj.insert("giaddr".into(), json!(ip(field::GIADDR, m.giaddr)));
     let chaddr = m.chaddr();
-    obj.insert(
-        "chaddr".into(),
-        json!((!chaddr.is_empty()).then(|| colon_hex(chaddr))),
-    );
-    obj.insert("sname".into(), json!(text(m.sname_text())));
-    obj.insert("file".into(), json!(text(m.file_text())));
-    obj.insert(
-        "msg_type".into(),
-        json!(m.message_type().map(|t| t.to_string())),
-    );
-    obj.insert(
-        "server_id".into(),
-        json!(m.server_id().map(|i| i.to_string())),
-    );
-    obj.insert(
-        "requested_ip".into(),
-        json!(m.requested_ip().map(|i| i.to_string())),
-    );
-    obj.insert("lease_time".into(), json!(m.lease_time()));
-    obj.insert(
-        "hostname".into(),
-        json!(m.hostname().map(|h| escape_bytes(&h))),
-    );
-    obj.insert(
-        "client_id".into(),
-        json!(m.client_id().map(|c| colon_hex(&c))),
-    );
-    obj.insert("options".into(), Json::Array(options_json(m)));
-    Json::Object(obj)
+    DhcpOut {
+        op: has(field::OP).then_some(m.op),
+        htype: has(field::HTYPE).then_some(m.htype),
+        hlen: has(field::HLEN).then_some(m.hlen),
+        hops: has(field::HOPS).then_some(m.hops),
+        xid: has(field::XID).then_some(Display(Xid(m.xid))),
+        secs: has(field::SECS).then_some(m.secs),
+        flags: has(field::FLAGS).then_some(m.flags),
+        broadcast: has(field::FLAGS).then(|| m.broadcast()),
+        ciaddr: ip(field::CIADDR, m.ciaddr),
+        yiaddr: ip(field::YIADDR, m.yiaddr),
+        siaddr: ip(field::SIADDR, m.siaddr),
+        giaddr: ip(field::GIADDR, m.giaddr),
+        chaddr: (!chaddr.is_empty()).then_some(Display(ColonHex(chaddr))),
+        sname: text(m.sname_text()),
+        file: text(m.file_text()),
+        msg_type: m.message_type().map(Display),
+        server_id: m.server_id().map(Display),
+        requested_ip: m.requested_ip().map(Display),
+        lease_time: m.lease_time(),
+        hostname: m.hostname().map(|h| escape_bytes(&h)),
+        client_id: m.client_id().map(|c| colon_hex(&c)),
+        options: options_out(m),
+    }
 }
 
-fn options_json(m: &Message<'_>) -> Vec<Json> {
+fn options_out(m: &Message<'_>) -> Vec<OptionOut> {
     m.options
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let first = m.options[..i].iter().position(|p| p.code == o.code);
-            let mut entry = json!({
-                "code": o.code,
-                "name": options::name(o.code),
-                "len": o.len,
-                "offset": o.offset,
-            });
-            if o.area != Area::Options {
-                entry["area"] = json!(o.area.name());
-            }
             // A split option's value (RFC 3396) is given once, on its first part.
-            match first {
+            let first = m.options[..i].iter().position(|p| p.code == o.code);
+            let value = match first {
                 None => {
                     let data = m.option(o.code).unwrap_or_default();
-                    entry["value"] = value_json(&Value::decode(o.code, &data));
+                    value_json(&Value::decode(o.code, &data))
                 }
-                Some(j) => {
-                    entry["value"] = Json::Null;
-                    entry["continues"] = json!(m.options[j].offset);
-                }
+                Some(_) => Json::Null,
+            };
+            OptionOut {
+                code: o.code,
+                name: options::name(o.code),
+                len: o.len,
+                offset: o.offset,
+                area: (o.area != Area::Options).then(|| o.area.name()),
+                value,
+                continues: first.map(|j| m.options[j].offset),
             }
-            entry
         })
         .collect()
+}
+
+/// The JSON object for one packet (the `jsonl` line).
+pub fn packet_json(p: &Packet<'_>) -> Json {
+    serde_json::to_value(packet_out(p)).unwrap_or(Json::Null)
 }
 
 /// JSON form of a typed option value; strings are escaped.
@@ -183,7 +248,7 @@ pub fn value_json(v: &Value<'_>) -> Json {
 
 /// Writes one JSON line.
 pub fn write_jsonl(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &packet_json(p))?;
+    serde_json::to_writer(&mut *out, &packet_out(p))?;
     out.write_all(b"\n")
 }
 
