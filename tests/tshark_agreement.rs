@@ -17,7 +17,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
-const PUBLIC_DIR: &str = "/work/shared/captures/public";
+/// `../shared/captures/public` beside the project (the public captures, never copied here).
+const PUBLIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/captures/public");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Corpus {
