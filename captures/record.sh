@@ -44,6 +44,8 @@ SCENARIOS=(
     fragmented:fragmented.pcap
     hostile-hostname:hostile-hostname.pcap
     lab-showcase:lab-showcase.pcap
+    delayed-server:delayed-server.pcap
+    inform-violation:inform-violation.pcap
     truncated:truncated.pcap
     vlan:vlan.pcap
     vlan-qinq:vlan-qinq.pcap
@@ -54,6 +56,7 @@ SRV_MAC=02:53:00:00:00:01   # main server, 10.0.0.1
 SRV2_MAC=02:53:00:00:00:02  # second server (inform: Kea), 10.0.0.2
 SRV3_MAC=02:53:00:00:00:03  # third server (inform: ISC dhcpd), 10.0.0.3
 ROGUE_MAC=02:ba:db:ad:ba:d1 # rogue server, 192.168.66.1
+FAKE_MAC=02:53:00:00:00:09  # scripted (scapy) server, 10.0.0.9
 cmac() { printf '02:10:00:00:00:%s' "$1"; }  # cmac 0a -> 02:10:00:00:00:0a
 
 DNSMASQ_RANGE=(--no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m --dhcp-option=option:router,10.0.0.1)
@@ -424,6 +427,72 @@ sc_lab_showcase() {
     lab_capture_stop cap
 }
 
+# 17: a server whose replies are delayed.  The kernel has no netem, so the slow
+# dnsmasq (10.0.0.2) sits on a private bridge brs, joined to br0 by a user-space
+# forwarder (lab_delay_link, node dly: s0 on brs, b0 on br0) that holds every
+# frame from the server's side for DELAY_MS ms (default 300); frames towards the
+# server pass at once.  The fast dnsmasq (10.0.0.1) is on br0.  dhclient rejects
+# 10.0.0.1, so it waits for the slow OFFER, requests it and is ACKed by 10.0.0.2.
+# Capture on br0: every reply of 10.0.0.2 arrives >= DELAY_MS after its request.
+sc_delayed_server() {
+    local out=$1 ms=${DELAY_MS:-300}
+    std_lab delayed-server
+    lab_add_bridge brs
+    lab_add_node slow "$SRV2_MAC" 10.0.0.2/24 brs
+    lab_add_node dly - - brs s0
+    lab_add_node dly - - br0 b0
+    lab_add_node c1 "$(cmac 1c)"
+    lab_delay_link fwd dly s0 b0 "$ms"
+    lab_capture_start cap hub br0 "$out"
+    lab_dnsmasq fast srv eth0 "${DNSMASQ_RANGE[@]}"
+    lab_dnsmasq slowd slow eth0 --no-ping --dhcp-range=10.0.0.200,10.0.0.250,255.255.255.0,2m \
+        --dhcp-option=option:router,10.0.0.1
+    lab_dhclient dc c1 eth0 'request subnet-mask, routers; reject 10.0.0.1;'
+    lab_wait_event dc '^BOUND' 15 || fail "no BOUND"
+    sleep 0.5
+    lab_capture_stop cap
+}
+
+# 18: dhcpcd --inform 10.0.0.50/24 answered by a scripted (scapy) server,
+# 10.0.0.9, that breaks RFC 2131 4.3.5: its ACK to the INFORM carries yiaddr =
+# the client's address and a lease time (3600 s).  Real servers obey (see
+# `inform`); this is the violation the report must flag.
+sc_inform_violation() {
+    local out=$1
+    lab_init inform-violation
+    lab_add_node fake "$FAKE_MAC" 10.0.0.9/24
+    lab_add_node c1 "$(cmac 1d)" 10.0.0.50/24
+    lab_capture_start cap hub br0 "$out"
+    cat >"$LAB_DIR/fake.py" <<'PYEOF'
+import sys
+from scapy.all import conf, sniff, sendp, Ether, IP, UDP, BOOTP, DHCP
+conf.verb = 0
+sid, mac = sys.argv[1], sys.argv[2]
+def inform(p):
+    return DHCP in p and ("message-type", 8) in p[DHCP].options
+got = sniff(iface="eth0", filter="udp dst port 67", lfilter=inform, count=1, timeout=15,
+            started_callback=lambda: print("ready", flush=True))
+if not got:
+    sys.exit("no INFORM")
+q = got[0]
+ci = q[BOOTP].ciaddr
+ack = (Ether(src=mac, dst=q[Ether].src) / IP(src=sid, dst=ci) / UDP(sport=67, dport=68)
+       / BOOTP(op=2, xid=q[BOOTP].xid, flags=q[BOOTP].flags, ciaddr=ci, yiaddr=ci,
+               chaddr=q[BOOTP].chaddr)
+       / DHCP(options=[("message-type", "ack"), ("server_id", sid), ("lease_time", 3600),
+                       ("subnet_mask", "255.255.255.0"), ("router", sid), "end"]))
+sendp(ack, iface="eth0")
+print("answered", flush=True)
+PYEOF
+    lab_bg fk fake "$PY" -u "$LAB_DIR/fake.py" 10.0.0.9 "$FAKE_MAC"
+    lab_wait_log fk '^ready' 10 || fail "fake server did not start"
+    lab_dhcpcd inf c1 eth0 -h dsr-inform --inform=10.0.0.50/24
+    lab_wait_log fk '^answered' 10 || fail "fake server saw no INFORM"
+    sleep 0.5
+    lab_stop inf
+    lab_capture_stop cap
+}
+
 # ------------------------------------------------------ derived captures ----
 
 # base_capture SCENARIO FILE: set BASE to captures/FILE if present, else
@@ -437,7 +506,7 @@ base_capture() {
     "$SELF" "$scen" "$BASE" >&2
 }
 
-# 17: dnsmasq-dhclient.pcap cut in the middle of record 4's packet data
+# 19: dnsmasq-dhclient.pcap cut in the middle of record 4's packet data
 sc_truncated() {
     local out=$1
     base_capture dnsmasq-dhclient dnsmasq-dhclient.pcap
@@ -458,7 +527,7 @@ print(f"truncated: kept {cut} of {len(data)} bytes; records 1-3 complete, "
 PYEOF
 }
 
-# 18/19: 802.1Q (VID 10) and QinQ (outer 0x88a8 VID 100, inner 0x8100 VID 10)
+# 20/21: 802.1Q (VID 10) and QinQ (outer 0x88a8 VID 100, inner 0x8100 VID 10)
 # inserted into every frame of dnsmasq-udhcpc.pcap
 _vlanify() {
     local out=$1 mode=$2

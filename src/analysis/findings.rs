@@ -412,12 +412,19 @@ pub(crate) fn check_reply(
     m: &Message<'_>,
     r: &MessageRecord,
     solicit: Option<&MessageRecord>,
+    relay_copy: bool,
 ) {
     let mac = ColonHex(&client.chaddr);
     let sid = Some(server.id);
     let t = r.msg_type;
     let ty = r.type_name();
     let to_client = r.dst_port == 68;
+    if relay_copy {
+        // A relay's copy of a reply already checked on the server's side: only what the
+        // relay itself does to it.
+        relay_info_to_client(sink, server, m, r, &mac);
+        return;
+    }
     let answering_inform =
         ex.kind == Kind::Inform || solicit.is_some_and(|s| s.msg_type == Some(MessageType::INFORM));
     let c = || Some(mac.to_string());
@@ -603,7 +610,6 @@ pub(crate) fn check_reply(
         }
         if let Some(l) = r.latency_ms
             && l > e.slow_reply_ms
-            && (to_client || r.giaddr.is_unspecified())
         {
             sink.add(SLOW_REPLY, None, sid, r.frame, || {
                 format!(
@@ -657,9 +663,22 @@ pub(crate) fn check_reply(
             )
         });
     }
-    if to_client && m.first_option(opt::RELAY_AGENT).is_some() {
-        sink.add(RELAY_INFO_TO_CLIENT, None, sid, r.frame, || {
-            format!("{ty} to {mac} still carries relay agent information (option 82)")
+    relay_info_to_client(sink, server, m, r, &mac);
+}
+
+fn relay_info_to_client(
+    sink: &mut FindingSink,
+    server: &Server,
+    m: &Message<'_>,
+    r: &MessageRecord,
+    mac: &ColonHex<'_>,
+) {
+    if r.dst_port == 68 && m.first_option(opt::RELAY_AGENT).is_some() {
+        sink.add(RELAY_INFO_TO_CLIENT, None, Some(server.id), r.frame, || {
+            format!(
+                "{} to {mac} still carries relay agent information (option 82)",
+                r.type_name()
+            )
         });
     }
 }

@@ -8,6 +8,13 @@
 //! enough for RFC 2131's retransmission back-off (4, 8, 16 s…), short enough that a client
 //! reusing an xid much later starts a new exchange.
 //!
+//! Servers are known by option 54, not by IP source. With a relay, a message may be captured
+//! on both legs (client ⇄ relay, relay ⇄ server): both copies stay in the exchange, but a
+//! reply counts once for its server (latency on the server's leg when captured), and the
+//! relay's MAC and address are never taken for the server's (the relay shows as giaddr).
+//! A request seen again from another source MAC (routed onto another captured segment) is a
+//! separate record, not a retransmission.
+//!
 //! Memory grows with clients, not packets: retransmissions fold into one record with a count,
 //! an exchange keeps at most [`MAX_MESSAGES_PER_EXCHANGE`] records and a client at most
 //! [`MAX_EXCHANGES_PER_CLIENT`] exchanges (older ones are counted, then dropped).
@@ -414,17 +421,17 @@ impl Analysis {
                 self.by_client_id.entry(id.into_owned()).or_insert(idx);
             }
             // Escaping allocates: only when the value changes, not on every packet.
-            if let Some(h) = m.first_option(opt::HOSTNAME) {
-                if c.hostname_raw.as_deref() != Some(h) {
-                    c.hostname_raw = Some(h.to_vec());
-                    c.hostname = m.hostname().map(|h| escape_bytes(&h));
-                }
+            if let Some(h) = m.first_option(opt::HOSTNAME)
+                && c.hostname_raw.as_deref() != Some(h)
+            {
+                c.hostname_raw = Some(h.to_vec());
+                c.hostname = m.hostname().map(|h| escape_bytes(&h));
             }
-            if let Some(v) = m.first_option(opt::VENDOR_CLASS) {
-                if c.vendor_class_raw.as_deref() != Some(v) {
-                    c.vendor_class_raw = Some(v.to_vec());
-                    c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v));
-                }
+            if let Some(v) = m.first_option(opt::VENDOR_CLASS)
+                && c.vendor_class_raw.as_deref() != Some(v)
+            {
+                c.vendor_class_raw = Some(v.to_vec());
+                c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v));
             }
         }
         idx
@@ -566,16 +573,20 @@ impl Analysis {
         }
         let ex = &mut self.clients[client].exchanges[idx];
         ex.end = ex.end.max(ts);
-        // Same type again from the client side: a retransmission, folded into one record.
-        // A copy forwarded by a relay (source port 67) is a separate message.
+        // Same type again on the same leg (source MAC and port, giaddr): a retransmission,
+        // folded into one record. A copy on another leg is a separate message: forwarded by a
+        // relay (source port 67), or routed onto another captured segment (the router's MAC).
         if let Some(prev) = ex
             .messages
             .iter_mut()
             .rev()
-            .find(|r| !r.is_reply())
-            .filter(|r| {
-                r.msg_type == msg_type && r.src_port == record.src_port && r.giaddr == record.giaddr
+            .find(|r| {
+                !r.is_reply()
+                    && r.src_mac == record.src_mac
+                    && r.src_port == record.src_port
+                    && r.giaddr == record.giaddr
             })
+            .filter(|r| r.msg_type == msg_type)
         {
             prev.retransmissions += 1;
             prev.last_frame = record.frame;
@@ -650,8 +661,19 @@ impl Analysis {
         let server_id = self.servers[server].id;
 
         let ex = &self.clients[client].exchanges[idx];
-        // The client message this answers: the last request before the reply.
-        let solicit = ex.last_request().cloned();
+        let leg = Leg::of_reply(&record);
+        // A relay's copy of a reply whose original (server to relay) was captured too is the
+        // same reply seen twice: kept in the exchange, not counted again for the server.
+        let duplicate = leg == Leg::RelayToClient && relayed_original_seen(ex, &record);
+        // The client message this answers: the last request on the same leg before the reply
+        // (the relay's copy for a reply to the relay, the client's own for a reply to it).
+        let solicit = ex
+            .messages
+            .iter()
+            .rev()
+            .find(|r| !r.is_reply() && leg.answers(r))
+            .or_else(|| ex.last_request())
+            .cloned();
         if let Some(s) = &solicit {
             record.latency_ms = Some(ts.millis_since(s.last_ts));
         }
@@ -664,26 +686,29 @@ impl Analysis {
             m,
             &record,
             solicit.as_ref(),
+            duplicate,
         );
 
-        // Server inventory.
+        // Server inventory: one count and one latency per reply the server sent.
         let srv = &mut self.servers[server];
-        if let Some(l) = record.latency_ms {
-            // A relay's second copy of a reply would count twice; latency is per server reply.
-            if record.dst_port == 68 || record.giaddr.is_unspecified() {
+        if !duplicate {
+            if let Some(l) = record.latency_ms {
                 srv.latencies_ms.push(l);
             }
+            match record.msg_type {
+                Some(MessageType::OFFER) => srv.offers += 1,
+                Some(MessageType::ACK) => srv.acks += 1,
+                Some(MessageType::NAK) => srv.naks += 1,
+                _ => srv.other_replies += 1,
+            }
         }
-        match record.msg_type {
-            Some(MessageType::OFFER) => srv.offers += 1,
-            Some(MessageType::ACK) => srv.acks += 1,
-            Some(MessageType::NAK) => srv.naks += 1,
-            _ => srv.other_replies += 1,
+        // The relay's MAC and address are not the server's: the relay shows as giaddr.
+        if leg != Leg::RelayToClient {
+            if let Some(mac) = record.src_mac {
+                push_unique(&mut srv.macs, mac, 16);
+            }
+            push_unique(&mut srv.ips, record.src_ip, 16);
         }
-        if let Some(mac) = record.src_mac {
-            push_unique(&mut srv.macs, mac, 16);
-        }
-        push_unique(&mut srv.ips, record.src_ip, 16);
         if !record.giaddr.is_unspecified() {
             push_unique(&mut srv.relays, record.giaddr, 16);
         }
@@ -727,13 +752,17 @@ impl Analysis {
                     .iter()
                     .any(|o| o.server_id == server_id && o.yiaddr == record.yiaddr);
                 if !dup {
-                    let first = ex
-                        .messages
-                        .iter()
-                        .find(|r| r.msg_type == Some(MessageType::DISCOVER));
+                    let discovers = || {
+                        ex.messages
+                            .iter()
+                            .filter(|r| r.msg_type == Some(MessageType::DISCOVER))
+                    };
+                    let first = discovers()
+                        .find(|r| leg.answers(r))
+                        .or_else(|| discovers().next());
                     ex.offers.push(Offer {
                         server_id,
-                        server_mac: record.src_mac,
+                        server_mac: record.src_mac.filter(|_| leg != Leg::RelayToClient),
                         yiaddr: record.yiaddr,
                         latency_ms: record.latency_ms,
                         latency_first_ms: first.map(|d| ts.millis_since(d.ts)),
@@ -765,6 +794,16 @@ impl Analysis {
                 ex.outcome = Outcome::Nak;
                 ex.server_id.get_or_insert(server_id);
                 self.sink.nak_seen(client, ts);
+            }
+            // BOOTP (or DHCP whose options were cut by a snaplen): a BOOTREPLY with an
+            // address answers the BOOTREQUEST.
+            None if ex.kind == Kind::Bootp
+                && ex.outcome == Outcome::Pending
+                && !record.yiaddr.is_unspecified() =>
+            {
+                ex.outcome = Outcome::Ack;
+                ex.server_id.get_or_insert(server_id);
+                ex.address = Some(record.yiaddr);
             }
             _ => {}
         }
@@ -914,6 +953,62 @@ impl Analysis {
         a.finish();
         (a, summary)
     }
+}
+
+/// Which leg of a relayed conversation a message travels on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leg {
+    /// Between client and server, or client and relay (client port 68).
+    Client,
+    /// A relay's copy of a reply, forwarded to the client (port 67 to 68, giaddr set).
+    RelayToClient,
+    /// Between relay and server (server port 67 on both ends).
+    RelayToServer,
+}
+
+impl Leg {
+    fn of_reply(r: &MessageRecord) -> Leg {
+        if r.dst_port == 67 {
+            Leg::RelayToServer
+        } else if r.src_port == 67 && !r.giaddr.is_unspecified() {
+            Leg::RelayToClient
+        } else {
+            Leg::Client
+        }
+    }
+
+    /// Is request `r` what a reply on this leg answers?
+    fn answers(self, r: &MessageRecord) -> bool {
+        match self {
+            Leg::RelayToServer => r.src_port == 67,
+            Leg::Client | Leg::RelayToClient => r.src_port != 67,
+        }
+    }
+}
+
+/// Does the exchange hold the server's reply to the relay that this relay copy forwards
+/// (same type, server and address), not yet matched by an earlier copy?
+fn relayed_original_seen(ex: &Exchange, copy: &MessageRecord) -> bool {
+    let same = |r: &&MessageRecord| {
+        r.is_reply()
+            && r.msg_type == copy.msg_type
+            && r.server_id == copy.server_id
+            && r.yiaddr == copy.yiaddr
+            && !r.giaddr.is_unspecified()
+    };
+    let originals = ex
+        .messages
+        .iter()
+        .filter(same)
+        .filter(|r| r.dst_port == 67)
+        .count();
+    let copies = ex
+        .messages
+        .iter()
+        .filter(same)
+        .filter(|r| Leg::of_reply(r) == Leg::RelayToClient)
+        .count();
+    originals > copies
 }
 
 /// An exchange this quiet at the end of the capture was given up, not cut off.

@@ -664,3 +664,141 @@ fn every_rule_has_a_distinct_code() {
     seen.dedup();
     assert_eq!(seen.len(), n);
 }
+
+const RELAY_DOWN: Ipv4Addr = Ipv4Addr::new(10, 1, 0, 1);
+const RELAY_UP: Ipv4Addr = Ipv4Addr::new(10, 2, 0, 1);
+const RELAY_DOWN_MAC: [u8; 6] = [0x02, 0x67, 0, 0, 0, 1];
+const RELAY_UP_MAC: [u8; 6] = [0x02, 0x67, 0, 0, 0, 2];
+const RELAYED_SERVER: Ipv4Addr = Ipv4Addr::new(10, 2, 0, 2);
+
+/// One relayed DORA as dhcrelay puts it on the wire, either leg optional: client ⇄ relay
+/// (port 68 ⇄ 67) and relay ⇄ server (67 ⇄ 67, giaddr set). The server answers 2 ms after
+/// the relayed request; the relay forwards each message 1 ms after it receives it.
+fn relayed_dora(client_leg: bool, server_leg: bool) -> Analysis {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 1, 0, 111);
+    let up = |src_mac, src_ip, dst_ip| UdpEndpoints {
+        src_mac,
+        dst_mac: [0x02, 0x53, 0, 0, 0, 1],
+        src_ip,
+        dst_ip,
+        src_port: 67,
+        dst_port: 67,
+    };
+    let to_client = UdpEndpoints::server_reply(RELAY_DOWN_MAC, RELAY_DOWN, CLIENT, addr);
+    for (at, request, answer) in [
+        (0, MessageType::DISCOVER, MessageType::OFFER),
+        (100, MessageType::REQUEST, MessageType::ACK),
+    ] {
+        let mut r = req(8, request);
+        if request == MessageType::REQUEST {
+            r = r
+                .option_ip(opt::REQUESTED_IP, addr)
+                .option_ip(opt::SERVER_ID, RELAYED_SERVER);
+        }
+        let reply = leased(reply(8, answer, RELAYED_SERVER), addr)
+            .hops(1)
+            .giaddr(RELAY_DOWN);
+        if client_leg {
+            lab.client(at, CLIENT, r.clone());
+        }
+        if server_leg {
+            lab.send(
+                at + 1,
+                up(RELAY_UP_MAC, RELAY_UP, RELAYED_SERVER),
+                r.hops(1).giaddr(RELAY_DOWN),
+            );
+            let mut server = up(SERVER_MAC, RELAYED_SERVER, RELAY_DOWN);
+            server.dst_mac = RELAY_UP_MAC;
+            lab.send(at + 3, server, reply.clone());
+        }
+        if client_leg {
+            lab.send(at + 4, to_client, reply);
+        }
+    }
+    lab.finish()
+}
+
+#[test]
+fn relayed_replies_count_once_and_the_relay_is_not_the_server() {
+    for (client_leg, server_leg) in [(true, true), (true, false), (false, true)] {
+        let a = relayed_dora(client_leg, server_leg);
+        let what = format!("client leg {client_leg}, server leg {server_leg}");
+        assert_eq!(a.servers.len(), 1, "{what}");
+        let s = &a.servers[0];
+        assert_eq!(s.id, RELAYED_SERVER, "{what}");
+        assert_eq!((s.offers, s.acks), (1, 1), "{what}");
+        assert_eq!(s.relays, [RELAY_DOWN], "{what}");
+        assert!(!s.ips.contains(&RELAY_DOWN), "{what}: {:?}", s.ips);
+        assert!(!s.macs.contains(&RELAY_DOWN_MAC), "{what}: {:?}", s.macs);
+        if server_leg {
+            assert_eq!(s.macs, [SERVER_MAC], "{what}");
+            assert_eq!(s.ips, [RELAYED_SERVER], "{what}");
+        }
+        // Latency: the server's own (2 ms) when its leg was captured, else what the client
+        // saw end to end (4 ms).
+        let want = if server_leg { 2.0 } else { 4.0 };
+        assert_eq!(s.latencies_ms.count(), 2, "{what}");
+        assert_eq!(s.latency_summary(), Some((want, want)), "{what}");
+        let e = &a.clients[0].exchanges[0];
+        assert_eq!((e.kind, e.outcome), (Kind::Dora, Outcome::Ack), "{what}");
+        assert_eq!(e.offers.len(), 1, "{what}");
+        assert_eq!(e.offers[0].latency_ms, Some(want), "{what}");
+        assert!(
+            !codes(&a).contains(&"giaddr-mismatch"),
+            "{what}: {:?}",
+            codes(&a)
+        );
+    }
+}
+
+#[test]
+fn a_routed_copy_on_another_segment_is_not_a_retransmission() {
+    let mut lab = Lab::new(Expectations::default());
+    let leased_ip = Ipv4Addr::new(10, 1, 0, 111);
+    let release = req(9, MessageType::RELEASE)
+        .ciaddr(leased_ip)
+        .option_ip(opt::SERVER_ID, RELAYED_SERVER);
+    let mut ends = UdpEndpoints::client_broadcast(CLIENT);
+    ends.src_ip = leased_ip;
+    ends.dst_ip = RELAYED_SERVER;
+    lab.send(0, ends, release.clone());
+    // The same datagram routed onto the server's segment: the router's MAC.
+    ends.src_mac = RELAY_UP_MAC;
+    lab.send(1, ends, release.clone());
+    // A real retransmission by the client 3 s later folds into the first record.
+    ends.src_mac = CLIENT;
+    lab.send(3_000, ends, release);
+    let a = lab.finish();
+    let e = &a.clients[0].exchanges[0];
+    assert_eq!((e.kind, e.outcome), (Kind::Release, Outcome::Released));
+    assert_eq!(e.retransmissions, 1);
+    let legs: Vec<(Option<[u8; 6]>, u32)> = e
+        .messages
+        .iter()
+        .map(|m| (m.src_mac, m.retransmissions))
+        .collect();
+    assert_eq!(legs, [(Some(CLIENT), 1), (Some(RELAY_UP_MAC), 0)]);
+}
+
+#[test]
+fn bootreply_answers_a_bootrequest() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 0, 121);
+    lab.client(0, CLIENT, MessageBuilder::request(2, CLIENT));
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        MessageBuilder::reply(2, CLIENT).yiaddr(addr),
+    );
+    let a = lab.finish();
+    let e = &a.clients[0].exchanges[0];
+    assert_eq!(
+        (e.kind, e.outcome, e.address),
+        (Kind::Bootp, Outcome::Ack, Some(addr))
+    );
+    assert_eq!(a.clients[0].last_address(), Some(addr));
+    assert!(!codes(&a).contains(&"no-answer"), "{:?}", codes(&a));
+}

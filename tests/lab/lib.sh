@@ -21,6 +21,11 @@
 #   lab_dhcpd NAME NODE IF CONF-TEXT
 #   lab_kea NAME NODE IF JSON-TEXT
 #   lab_dhcrelay NAME NODE DOWN-IF UP-IF SERVER-IP [ARGS...]
+#   lab_delay_link NAME NODE IF-A IF-B MS [MS-BACK]
+#                                  user-space bridge inside NODE between IF-A and
+#                                  IF-B (python3 AF_PACKET) holding every frame
+#                                  from IF-A for MS ms (IF-B -> IF-A: MS-BACK,
+#                                  default 0): the kernel has no netem
 #   lab_dhclient NAME NODE IF [CONF-TEXT] [DHCLIENT-ARGS...]
 #   lab_dhclient_release NAME NODE IF      (dhclient -r with NAME's files)
 #   lab_dhclient_stale_lease NAME IF ADDR [SERVER-ID] [MASK]
@@ -74,7 +79,7 @@ lab_die() { printf '[lab %s] ERROR: %s\n' "${LAB_ID:-?}" "$*" >&2; exit 1; }
 lab_require() {
     local c missing=()
     for c in "$@"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
-    ((${#missing[@]} == 0)) || lab_die "missing commands: ${missing[*]} (install: tcpdump tshark dnsmasq kea-dhcp4-server isc-dhcp-server isc-dhcp-client isc-dhcp-relay busybox dhcpcd-base ethtool python3-scapy wireshark-common)"
+    ((${#missing[@]} == 0)) || lab_die "missing commands: ${missing[*]} (install: tcpdump tshark dnsmasq kea-dhcp4-server isc-dhcp-server isc-dhcp-client isc-dhcp-relay busybox dhcpcd-base ethtool python3 python3-scapy wireshark-common)"
 }
 
 lab_ns() { printf '%s-%s-%s' "$LAB_PREFIX" "$LAB_ID" "$1"; }
@@ -268,6 +273,56 @@ lab_dhcrelay() {
     lab_bg "$name" "$node" dhcrelay -4 -d -a -pf "$LAB_DIR/$name.pid" -id "$down" -iu "$up" "$@" "$srv"
     lab_wait_log "$name" "^Sending on" 5 || lab_die "dhcrelay $name did not start"
     sleep 0.2
+}
+
+# lab_delay_link NAME NODE IF-A IF-B MS [MS-BACK]
+# Forwards every Ethernet frame between IF-A and IF-B of NODE (both promiscuous,
+# no addresses), holding frames that arrive on IF-A for MS ms and frames that
+# arrive on IF-B for MS-BACK ms, order preserved.  Put a server's segment on
+# IF-A to delay its replies (e.g. IF-A on a private bridge with the server,
+# IF-B on br0).  Debian's /usr/bin/python3, standard library only.
+lab_delay_link() {
+    local name=$1 node=$2 a=$3 b=$4 ms=$5 back=${6:-0} f="$LAB_DIR/$1.delay.py"
+    [[ -x /usr/bin/python3 ]] || lab_die "lab_delay_link needs /usr/bin/python3"
+    cat >"$f" <<'PYEOF'
+import heapq, select, socket, sys, time
+ETH_P_ALL, PACKET_OUTGOING = 3, 4
+a, b = sys.argv[1], sys.argv[2]
+delay = {a: float(sys.argv[3]) / 1000, b: float(sys.argv[4]) / 1000}
+socks = {}
+for ifn in (a, b):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((ifn, 0))
+    s.setblocking(False)
+    socks[ifn] = s
+peer = {a: socks[b], b: socks[a]}
+queue, seq = [], 0   # (due, seq, out socket, frame): a min-heap on due time
+print(f"forwarding {a} -> {b} +{delay[a] * 1000:.0f} ms, {b} -> {a} +{delay[b] * 1000:.0f} ms",
+      flush=True)
+while True:
+    timeout = max(0.0, queue[0][0] - time.monotonic()) if queue else None
+    ready, _, _ = select.select(list(socks.values()), [], [], timeout)
+    for ifn, s in socks.items():
+        if s not in ready:
+            continue
+        while True:
+            try:
+                frame, addr = s.recvfrom(65535)
+            except BlockingIOError:
+                break
+            if addr[2] == PACKET_OUTGOING:   # our own writes, seen on the way out
+                continue
+            heapq.heappush(queue, (time.monotonic() + delay[ifn], seq, peer[ifn], frame))
+            seq += 1
+    now = time.monotonic()
+    while queue and queue[0][0] <= now:
+        _, _, out, frame = heapq.heappop(queue)
+        out.send(frame)
+PYEOF
+    ip -n "$(lab_ns "$node")" link set "$a" promisc on
+    ip -n "$(lab_ns "$node")" link set "$b" promisc on
+    lab_bg "$name" "$node" /usr/bin/python3 -u "$f" "$a" "$b" "$ms" "$back"
+    lab_wait_log "$name" '^forwarding' 5 || lab_die "delay link $name did not start"
 }
 
 # ---------------------------------------------------------------- clients ---
