@@ -26,7 +26,7 @@ pub enum Command {
     /// Track every exchange, inventory the servers and list findings.
     Report(ReportArgs),
     /// Inject crafted DHCP requests on an interface and judge every server that answers.
-    Probe(crate::probe::ProbeArgs),
+    Probe(Box<crate::probe::ProbeArgs>),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -37,10 +37,18 @@ pub enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["read", "interface", "list_interfaces"])))]
 pub struct ReportArgs {
     /// pcap or pcapng file to read, `-` for standard input.
-    #[arg(short = 'r', long = "read", value_name = "FILE")]
-    pub read: PathBuf,
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE",
+        conflicts_with = "interface"
+    )]
+    pub read: Option<PathBuf>,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -49,6 +57,39 @@ pub struct ReportArgs {
     /// Exit 1 when warnings (or worse) exist, 2 when critical findings exist.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+    /// Stop after this many DHCP packets.
+    #[arg(short = 'c', long, value_name = "COUNT")]
+    pub count: Option<u64>,
+}
+
+/// Live capture (`-i`) instead of a file: needs CAP_NET_RAW (see docs/privileges.md).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CaptureArgs {
+    /// Capture live on this interface (promiscuous; DHCP untagged, 802.1Q and QinQ).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// BPF capture filter replacing the default DHCP filter.
+    #[arg(
+        short = 'f',
+        long = "filter",
+        value_name = "BPF",
+        requires = "interface"
+    )]
+    pub filter: Option<String>,
+    /// Also save the captured frames to this pcap file (valid even after Ctrl-C).
+    #[arg(
+        short = 'w',
+        long = "write",
+        value_name = "FILE",
+        requires = "interface"
+    )]
+    pub write: Option<PathBuf>,
+    /// Stop capturing after this many seconds.
+    #[arg(long, value_name = "S", requires = "interface")]
+    pub duration: Option<f64>,
+    /// List the interfaces that can be captured on, and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
 }
 
 /// What the admin expects on the segment (also read from the config file).
@@ -82,10 +123,18 @@ pub enum FailOn {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["read", "interface", "list_interfaces"])))]
 pub struct DecodeArgs {
     /// pcap or pcapng file to read, `-` for standard input.
-    #[arg(short = 'r', long = "read", value_name = "FILE")]
-    pub read: PathBuf,
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE",
+        conflicts_with = "interface"
+    )]
+    pub read: Option<PathBuf>,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DecodeFormat::Text)]
     pub format: DecodeFormat,

@@ -1,7 +1,8 @@
 //! dhcpscope: DHCPv4 capture decoding, exchange tracking and diagnostics.
 //!
 //! Data flows one way: [`source`] (pcap/pcapng files, stdin) → [`frame`] (link, VLAN, IPv4, UDP)
-//! → [`dhcp`] (our own tolerant codec) → views ([`output`]).
+//! → [`dhcp`] (our own tolerant codec) → views ([`output`]). [`live`] captures from and injects
+//! on interfaces (libpcap); [`probe`] sends crafted requests and judges the servers that answer.
 
 pub mod analysis;
 pub mod cli;
@@ -9,9 +10,11 @@ pub mod craft;
 pub mod dhcp;
 pub mod escape;
 pub mod frame;
+pub mod live;
 pub mod output;
 pub mod pcap_writer;
 pub mod pipeline;
+pub mod privilege;
 pub mod probe;
 pub mod source;
 pub mod synth;

@@ -1,18 +1,41 @@
 use clap::Parser;
 use dhcpscope::analysis::{self, Analysis, Severity};
-use dhcpscope::cli::{Cli, Command, DecodeArgs, DecodeFormat, FailOn, ReportArgs, ReportFormat};
+use dhcpscope::cli::{
+    CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ReportArgs, ReportFormat,
+};
+use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
 use dhcpscope::output::{decode, is_broken_pipe, report};
 use dhcpscope::pipeline::{ReadSummary, read_dhcp};
-use dhcpscope::source::{FileSource, SourceError};
+use dhcpscope::source::{FileSource, FrameSource, SourceError};
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Exit status when the input cannot be read at all (UNKNOWN, as monitoring plugins say).
 const EXIT_INPUT: u8 = 3;
 
+/// True when the command line names the probe subcommand (its usage errors are UNKNOWN, 3).
+fn probe_invoked() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "probe")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            let code = e.exit_code();
+            return if code != 0 && probe_invoked() {
+                ExitCode::from(dhcpscope::probe::EXIT_UNKNOWN)
+            } else {
+                ExitCode::from(u8::try_from(code).unwrap_or(2))
+            };
+        }
+    };
     let result = match cli.command {
         None => dhcpscope::tui::run(&cli.tui),
         Some(Command::Decode(args)) => run_decode(&args),
@@ -40,17 +63,96 @@ fn main() -> ExitCode {
     }
 }
 
+/// A file or a live interface.
+enum Input {
+    File(FileSource),
+    Live(Box<LiveSource>),
+}
+
+impl Input {
+    fn source(&mut self) -> &mut dyn FrameSource {
+        match self {
+            Input::File(f) => f,
+            Input::Live(l) => l.as_mut(),
+        }
+    }
+
+    fn live_stats(&mut self) -> Option<(String, LiveStats)> {
+        match self {
+            Input::File(_) => None,
+            Input::Live(l) => {
+                let name = l.interface().to_owned();
+                l.stats().ok().map(|s| (name, s))
+            }
+        }
+    }
+}
+
+/// Opens the capture (after checking the interface and the privilege), then drops privileges.
+fn open_live(c: &CaptureArgs, iface: &str) -> anyhow::Result<LiveSource> {
+    if iface != "any" {
+        live::interface_state(iface)?;
+    }
+    dhcpscope::privilege::check(iface)?;
+    let mut opts = LiveOptions::new(iface);
+    opts.filter = c.filter.clone();
+    opts.savefile = c.write.clone();
+    if let Some(d) = c.duration {
+        if !(d.is_finite() && d > 0.0) {
+            anyhow::bail!("--duration must be a positive number of seconds");
+        }
+        opts.duration = Some(Duration::from_secs_f64(d.min(1e9)));
+    }
+    let source = LiveSource::open(&opts)?;
+    if let Err(e) = dhcpscope::privilege::drop_privileges() {
+        eprintln!("dhcpscope: warning: {e}");
+    }
+    live::install_interrupt_handler();
+    Ok(source)
+}
+
+fn open_input(read: Option<&std::path::Path>, c: &CaptureArgs) -> anyhow::Result<Input> {
+    match (&c.interface, read) {
+        (Some(iface), _) => Ok(Input::Live(Box::new(open_live(c, iface)?))),
+        (None, Some(path)) => Ok(Input::File(FileSource::open(path)?)),
+        (None, None) => anyhow::bail!("give -r FILE or -i IFACE"),
+    }
+}
+
+fn list_interfaces() -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    live::list_interfaces(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stats_line(name: &str, s: &LiveStats) -> String {
+    format!(
+        "{name}: {} packets received by filter, {} dropped by kernel, {} dropped by interface",
+        s.received, s.kernel_dropped, s.if_dropped
+    )
+}
+
 fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
-    let mut source = FileSource::open(&args.read)?;
+    if args.capture.list_interfaces {
+        return list_interfaces();
+    }
+    let mut input = open_input(args.read.as_deref(), &args.capture)?;
+    let live = matches!(input, Input::Live(_));
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut written = 0u64;
     let mut write_error: Option<io::Error> = None;
-    let summary = read_dhcp(&mut source, |packet| {
-        let result = match args.format {
+    let summary = read_dhcp(input.source(), |packet| {
+        let mut result = match args.format {
             DecodeFormat::Text => decode::write_text(&mut out, packet),
             DecodeFormat::Jsonl => decode::write_jsonl(&mut out, packet),
         };
+        if live && result.is_ok() {
+            // A live packet is shown as it arrives.
+            result = out.flush();
+        }
         if let Err(e) = result {
             write_error = Some(e);
             return ControlFlow::Break(());
@@ -66,22 +168,44 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         return Err(e.into());
     }
     out.flush()?;
+    if let Some((name, s)) = input.live_stats() {
+        eprintln!("dhcpscope: {}", stats_line(&name, &s));
+    }
     report_read_problems(&summary)
 }
 
 fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    if args.capture.list_interfaces {
+        return list_interfaces();
+    }
     let e = &args.expect;
     let expectations =
         analysis::config::load(e.config.as_deref(), &e.servers, &e.subnets, e.slow_ms)
             .map_err(|msg| anyhow::anyhow!("{msg}"))?;
-    let mut source = FileSource::open(&args.read)?;
-    let (analysis, summary) = Analysis::run(&mut source, expectations);
+    let mut input = open_input(args.read.as_deref(), &args.capture)?;
+    let mut analysis = Analysis::new(expectations);
+    let mut seen = 0u64;
+    let summary = read_dhcp(input.source(), |p| {
+        analysis.observe(p);
+        seen += 1;
+        if args.count.is_some_and(|c| seen >= c) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    analysis.finish();
     if let Some(err @ SourceError::Open { .. } | err @ SourceError::UnknownFormat(_)) =
         &summary.error
     {
         return Err(anyhow::anyhow!("{err}"));
     }
-    let name = args.read.display().to_string();
+    let capture = input.live_stats();
+    let name = match (&args.read, &args.capture.interface) {
+        (_, Some(iface)) => format!("{iface} (live)"),
+        (Some(path), None) => path.display().to_string(),
+        (None, None) => String::new(),
+    };
     let info = report::SourceInfo {
         name: &name,
         summary: &summary,
@@ -89,9 +213,35 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     match args.format {
-        ReportFormat::Text => report::write_text(&mut out, &analysis, &info)?,
-        ReportFormat::Json => report::write_json(&mut out, &analysis, &info)?,
-        ReportFormat::Csv => report::write_csv(&mut out, &analysis)?,
+        ReportFormat::Text => {
+            report::write_text(&mut out, &analysis, &info)?;
+            if let Some((iface, s)) = &capture {
+                writeln!(out, "\nCapture\n  {}", stats_line(iface, s))?;
+            }
+        }
+        ReportFormat::Json => {
+            let mut doc = report::json_report(&analysis, &info);
+            if let (Some((iface, s)), Some(obj)) = (&capture, doc.as_object_mut()) {
+                obj.insert(
+                    "capture".into(),
+                    serde_json::json!({
+                        "interface": iface,
+                        "filter": args.capture.filter.as_deref().unwrap_or(live::DEFAULT_FILTER),
+                        "received": s.received,
+                        "kernel_dropped": s.kernel_dropped,
+                        "if_dropped": s.if_dropped,
+                    }),
+                );
+            }
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            out.write_all(b"\n")?;
+        }
+        ReportFormat::Csv => {
+            report::write_csv(&mut out, &analysis)?;
+            if let Some((iface, s)) = &capture {
+                eprintln!("dhcpscope: {}", stats_line(iface, s));
+            }
+        }
     }
     out.flush()?;
     let read = report_read_problems(&summary)?;

@@ -194,6 +194,8 @@ pub struct FileSource {
     pending_consume: usize,
     /// Packet records delivered so far.
     frames: u64,
+    /// Byte offset in the stream of the data of the frame last returned.
+    frame_offset: u64,
     finished: bool,
     /// The io error behind pcap-parser's opaque `ReadError`.
     read_error: Arc<Mutex<Option<io::Error>>>,
@@ -319,6 +321,7 @@ impl FileSource {
             capacity,
             pending_consume: 0,
             frames: 0,
+            frame_offset: 0,
             finished: false,
             read_error,
         })
@@ -359,6 +362,7 @@ impl FileSource {
             return Err(self.corrupt("record extends past the buffered data".to_owned()));
         };
         self.frames += 1;
+        self.frame_offset = self.offset() + meta.start as u64;
         self.pending_consume = meta.record_len;
         Ok(Some(RawFrame {
             number: self.frames,
@@ -368,6 +372,13 @@ impl FileSource {
             orig_len: meta.orig_len,
             data,
         }))
+    }
+
+    /// Byte offset from the start of the file (or stream) of the data of the frame last
+    /// returned: reading `data.len()` bytes there gives the frame again, so a view can show
+    /// one packet without keeping them all.
+    pub fn frame_offset(&self) -> u64 {
+        self.frame_offset
     }
 
     fn next_pcap_record(
@@ -969,6 +980,41 @@ mod tests {
         let (frames, error) = read_all(&mut open_bytes(bytes).unwrap());
         assert!(error.is_none(), "{error:?}");
         frames
+    }
+
+    // ----- frame offsets -----
+
+    /// Reading `data.len()` bytes at `frame_offset()` gives each frame again.
+    fn assert_offsets_point_at_the_frames(file: Vec<u8>) {
+        let mut source = open_bytes(file.clone()).unwrap();
+        let mut seen = 0;
+        while let Some(frame) = source.next_frame().unwrap() {
+            let data = frame.data.to_vec();
+            let at = source.frame_offset() as usize;
+            assert_eq!(file.get(at..at + data.len()), Some(&data[..]));
+            seen += 1;
+        }
+        assert!(seen >= 3);
+    }
+
+    #[test]
+    fn frame_offsets_in_pcap_and_pcapng() {
+        let mut file = pcap_header(true, true, 1);
+        file.extend(pcap_record(true, 1, 2, b"first", 5));
+        file.extend(pcap_record(true, 1, 3, &[7; 70_000], 70_000));
+        file.extend(pcap_record(true, 1, 4, b"third", 5));
+        assert_offsets_point_at_the_frames(file);
+
+        let mut ng = PcapNg::new(false);
+        ng.interface(1, 0, &[]);
+        ng.enhanced(0, 1, b"first", 5);
+        ng.block(0x0000_0005, &[1, 2, 3, 4]); // statistics block, skipped
+        ng.simple(b"second frame", 12);
+        ng.obsolete(0, 2, b"third");
+        ng.section(true);
+        ng.interface(101, 0, &[]);
+        ng.enhanced(0, 3, b"fourth", 6);
+        assert_offsets_point_at_the_frames(ng.bytes);
     }
 
     // ----- classic pcap -----

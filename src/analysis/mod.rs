@@ -103,8 +103,18 @@ impl Outcome {
         }
     }
 
+    /// A protocol end (ACK, NAK, RELEASE, DECLINE): a new request starts a new exchange.
     fn is_final(self) -> bool {
-        !matches!(self, Outcome::Pending)
+        !matches!(self, Outcome::Pending) && !self.is_settled()
+    }
+
+    /// Set by [`Analysis::finish`] or when the client moved on, not by the protocol: a later
+    /// message of the same exchange reopens it (live views call `finish` mid-stream).
+    fn is_settled(self) -> bool {
+        matches!(
+            self,
+            Outcome::Incomplete | Outcome::NoOffer | Outcome::NoAnswer
+        )
     }
 }
 
@@ -553,6 +563,7 @@ impl Analysis {
                 self.new_exchange(client, m.xid, kind, ts)
             }
         };
+        reopen(&mut self.clients[client].exchanges[idx]);
         findings::check_request(&mut self.sink, &self.clients[client], m, &record);
         if msg_type == Some(MessageType::DISCOVER) {
             self.sink.discover_seen(ts);
@@ -657,6 +668,7 @@ impl Analysis {
                 self.new_exchange(client, m.xid, kind, ts)
             }
         };
+        reopen(&mut self.clients[client].exchanges[idx]);
         let server = self.server_for(m, &record);
         let server_id = self.servers[server].id;
 
@@ -1009,6 +1021,13 @@ fn relayed_original_seen(ex: &Exchange, copy: &MessageRecord) -> bool {
         .filter(|r| Leg::of_reply(r) == Leg::RelayToClient)
         .count();
     originals > copies
+}
+
+/// A message joined an exchange that was only settled for lack of news: it is open again.
+fn reopen(ex: &mut Exchange) {
+    if ex.outcome.is_settled() {
+        ex.outcome = Outcome::Pending;
+    }
 }
 
 /// An exchange this quiet at the end of the capture was given up, not cut off.

@@ -802,3 +802,45 @@ fn bootreply_answers_a_bootrequest() {
     assert_eq!(a.clients[0].last_address(), Some(addr));
     assert!(!codes(&a).contains(&"no-answer"), "{:?}", codes(&a));
 }
+
+#[test]
+fn finish_mid_stream_does_not_split_an_exchange() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    lab.client(0, CLIENT, req(7, MessageType::DISCOVER));
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(7, MessageType::OFFER, SERVER), addr),
+    );
+    // A live view draws now: the exchange is settled for the moment...
+    lab.analysis.finish();
+    assert_eq!(
+        lab.analysis.clients[0].exchanges[0].outcome,
+        Outcome::Incomplete
+    );
+    // ...and the rest of the DORA still joins it.
+    lab.client(
+        10,
+        CLIENT,
+        req(7, MessageType::REQUEST)
+            .option_ip(opt::REQUESTED_IP, addr)
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    lab.server(
+        12,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        leased(reply(7, MessageType::ACK, SERVER), addr),
+    );
+    let a = lab.finish();
+    let kinds: Vec<(Kind, Outcome)> = a.clients[0]
+        .exchanges
+        .iter()
+        .map(|e| (e.kind, e.outcome))
+        .collect();
+    assert_eq!(kinds, [(Kind::Dora, Outcome::Ack)]);
+}

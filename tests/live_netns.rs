@@ -1,0 +1,280 @@
+//! Live capture (`report -i`, `decode -i`) inside network namespaces the tests create with
+//! tests/lab/lib.sh: a real dnsmasq and a real dhclient do DORA while dhcpscope captures.
+//!
+//! Needs root, `ip netns`, dnsmasq and dhclient. Without them a test prints why and passes,
+//! except in CI (`CI=true`), where it fails.
+
+use serde_json::Value as Json;
+use std::path::PathBuf;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
+const LIB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lib.sh");
+
+/// Why the namespace lab cannot run here, if it cannot.
+fn lab_missing(tools: &[&str]) -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("not root".into());
+    }
+    for t in ["ip", "ethtool", "tcpdump", "setpriv"].iter().chain(tools) {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            return Some(format!("{t} is not installed"));
+        }
+    }
+    let ns = format!("dsr-check-{}", std::process::id());
+    let ok = Command::new("ip")
+        .args(["netns", "add", &ns])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let _ = Command::new("ip").args(["netns", "del", &ns]).output();
+    if !ok {
+        return Some("cannot create network namespaces".into());
+    }
+    None
+}
+
+/// True when the lab can run; otherwise skip (or fail in CI).
+fn lab_ready(test: &str, tools: &[&str]) -> bool {
+    match lab_missing(tools) {
+        None => true,
+        Some(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{test}: namespace lab unavailable in CI: {why}")
+        }
+        Some(why) => {
+            eprintln!("skipping {test}: {why}");
+            false
+        }
+    }
+}
+
+/// Results of one lab script: `run NAME CMD…` in the script leaves NAME.out/.err/.rc here.
+struct Lab {
+    dir: PathBuf,
+}
+
+impl Lab {
+    fn run(test: &str, script: &str) -> Lab {
+        let dir = std::env::temp_dir().join(format!("dhcpscope-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let prelude = format!(
+            r#"set -euo pipefail
+source '{LIB}'
+BIN='{BIN}'
+OUT='{out}'
+run() {{ local name=$1; shift; set +e; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; set -e; }}
+"#,
+            out = dir.display()
+        );
+        let out = Command::new("bash")
+            .args(["-c", &format!("{prelude}\n{script}")])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{test}: lab script failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Lab { dir }
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+
+    fn rc(&self, name: &str) -> i32 {
+        self.file(&format!("{name}.rc"))
+            .trim()
+            .parse()
+            .unwrap_or(-1)
+    }
+
+    fn out(&self, name: &str) -> String {
+        self.file(&format!("{name}.out"))
+    }
+
+    fn err(&self, name: &str) -> String {
+        self.file(&format!("{name}.err"))
+    }
+
+    /// Context for assertion messages.
+    fn show(&self, name: &str) -> String {
+        format!(
+            "[{name}] rc={} stdout:\n{}\nstderr:\n{}",
+            self.rc(name),
+            self.out(name),
+            self.err(name)
+        )
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn report_on_a_live_interface_sees_a_real_dora() {
+    if !lab_ready("live_report", &["dnsmasq", "dhclient"]) {
+        return;
+    }
+    let lab = Lab::run(
+        "live_report",
+        r#"
+lab_init live-report
+lab_add_node srv 02:53:00:00:00:01 10.0.0.1/24
+lab_add_node c1 02:10:00:00:00:01
+lab_dnsmasq dm srv eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
+start=$(date +%s%N)
+lab_bg rep c1 "$BIN" report -i eth0 --duration 5 --format json --expect-server 10.0.0.1 -w "$OUT/live.pcap"
+sleep 0.5
+lab_dhclient dc c1 eth0
+lab_wait_event dc '^BOUND' 10
+lab_wait_exit rep 10
+echo $(( ($(date +%s%N) - start) / 1000000 )) >"$OUT/elapsed_ms"
+cp "$LAB_DIR/rep.log" "$OUT/report.json"
+run decoded "$BIN" decode -r "$OUT/live.pcap" --format jsonl
+"#,
+    );
+    let text = lab.file("report.json");
+    let j: Json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(j["source"], "eth0 (live)");
+    let client = j["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["mac"] == "02:10:00:00:00:01")
+        .unwrap_or_else(|| panic!("client missing: {j}"));
+    let ex = &client["exchanges"][0];
+    assert_eq!(ex["kind"], "DORA", "{ex}");
+    assert_eq!(ex["outcome"], "ACK", "{ex}");
+    assert_eq!(ex["server_id"], "10.0.0.1");
+    assert!(ex["address"].as_str().unwrap().starts_with("10.0.0."));
+    let servers = j["servers"].as_array().unwrap();
+    assert_eq!(servers.len(), 1);
+    assert_eq!(servers[0]["expected"], true);
+    let cap = &j["capture"];
+    assert_eq!(cap["interface"], "eth0");
+    assert!(cap["received"].as_u64().unwrap() >= 4, "{cap}");
+    assert_eq!(cap["kernel_dropped"], 0, "{cap}");
+    assert!(cap["if_dropped"].is_u64());
+    // --duration 5 ends the capture on time (idle or not).
+    let elapsed: u64 = lab.file("elapsed_ms").trim().parse().unwrap();
+    assert!((4_500..8_000).contains(&elapsed), "took {elapsed} ms");
+    // The savefile holds the four DORA messages.
+    assert_eq!(lab.rc("decoded"), 0, "{}", lab.show("decoded"));
+    let types: Vec<String> = lab
+        .out("decoded")
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap()["dhcp"]["msg_type"].to_string())
+        .collect();
+    for t in ["DISCOVER", "OFFER", "REQUEST", "ACK"] {
+        assert!(types.contains(&format!("\"{t}\"")), "{types:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_ends_an_idle_capture_promptly_and_keeps_the_savefile() {
+    if !lab_ready("live_sigint", &["dnsmasq", "dhclient"]) {
+        return;
+    }
+    let lab = Lab::run(
+        "live_sigint",
+        r#"
+lab_init live-sigint
+lab_add_node srv 02:53:00:00:00:01 10.0.0.1/24
+lab_add_node c1 02:10:00:00:00:01
+lab_dnsmasq dm srv eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
+lab_bg dec c1 "$BIN" decode -i eth0 -w "$OUT/sigint.pcap"
+sleep 0.5
+lab_dhclient dc c1 eth0
+lab_wait_event dc '^BOUND' 10
+sleep 1.5
+start=$(date +%s%N)
+lab_stop dec INT 5
+echo $(( ($(date +%s%N) - start) / 1000000 )) >"$OUT/stop_ms"
+cp "$LAB_DIR/dec.log" "$OUT/dec.log"
+run decoded "$BIN" decode -r "$OUT/sigint.pcap" --format jsonl
+start=$(date +%s%N)
+run idle lab_exec c1 "$BIN" report -i eth0 --duration 1
+echo $(( ($(date +%s%N) - start) / 1000000 )) >"$OUT/idle_ms"
+"#,
+    );
+    let stop_ms: u64 = lab.file("stop_ms").trim().parse().unwrap();
+    assert!(
+        stop_ms < 1_000,
+        "SIGINT took {stop_ms} ms on an idle interface"
+    );
+    let log = lab.file("dec.log");
+    assert!(
+        log.contains("Message type"),
+        "packets were printed live: {log}"
+    );
+    assert!(log.contains("dropped by kernel"), "closing note: {log}");
+    assert_eq!(lab.rc("decoded"), 0, "{}", lab.show("decoded"));
+    assert!(
+        lab.err("decoded").is_empty(),
+        "savefile is whole: {}",
+        lab.err("decoded")
+    );
+    assert!(
+        lab.out("decoded").lines().count() >= 4,
+        "{}",
+        lab.show("decoded")
+    );
+    let idle_ms: u64 = lab.file("idle_ms").trim().parse().unwrap();
+    assert_eq!(lab.rc("idle"), 0, "{}", lab.show("idle"));
+    assert!(
+        (900..3_000).contains(&idle_ms),
+        "--duration 1 took {idle_ms} ms"
+    );
+    assert!(
+        lab.out("idle").contains("0 dropped by kernel"),
+        "{}",
+        lab.show("idle")
+    );
+}
+
+#[test]
+fn live_capture_without_privilege_names_both_fixes() {
+    if !lab_ready("live_priv", &[]) {
+        return;
+    }
+    let lab = Lab::run(
+        "live_priv",
+        r#"
+lab_init live-priv
+lab_add_node c1 02:10:00:00:00:01
+run report lab_exec c1 setpriv --reuid nobody --regid nogroup --clear-groups "$BIN" report -i eth0 --duration 1
+run decode lab_exec c1 setpriv --inh-caps -net_raw --bounding-set -net_raw "$BIN" decode -i eth0 -c 1
+run list lab_exec c1 setpriv --reuid nobody --regid nogroup --clear-groups "$BIN" report -D
+run nosuch lab_exec c1 "$BIN" report -i nosuch0 --duration 1
+"#,
+    );
+    for name in ["report", "decode"] {
+        assert_ne!(lab.rc(name), 0, "{}", lab.show(name));
+        let err = lab.err(name);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("sudo") && err.contains("setcap cap_net_raw=ep"),
+            "{err}"
+        );
+    }
+    // Listing interfaces needs no privilege.
+    assert_eq!(lab.rc("list"), 0, "{}", lab.show("list"));
+    assert!(lab.out("list").contains(".eth0 ["), "{}", lab.show("list"));
+    assert_ne!(lab.rc("nosuch"), 0);
+    assert!(
+        lab.err("nosuch").contains("no such interface"),
+        "{}",
+        lab.show("nosuch")
+    );
+}

@@ -1,0 +1,325 @@
+//! End to end: the real binary in a detached tmux session on a shipped capture, driven by
+//! keys, checked through `tmux capture-pane`. Skipped (with the reason printed) when tmux is
+//! missing, unless CI is set: then it fails.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
+
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required in CI (apt-get install tmux)"
+        );
+        eprintln!("skipped: tmux is not installed");
+    }
+    ok
+}
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, shell_command: &str) -> Tmux {
+        let t = Tmux {
+            socket: format!("dhcpscope-{name}-{}", std::process::id()),
+        };
+        let out = t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+            shell_command,
+        ]);
+        assert!(out.status.success(), "tmux: {out:?}");
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run tmux")
+    }
+
+    fn pane(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let out = self.run(&["send-keys", "-t", "t", k]);
+            assert!(out.status.success(), "send-keys {k}: {out:?}");
+            // Let the UI draw between keys, as a person would.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Waits until the pane shows every one of `texts`.
+    fn wait_for(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let pane = self.pane();
+            if texts.iter().all(|t| pane.contains(t)) {
+                return pane;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {texts:?}; pane:\n{pane}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[test]
+fn navigate_timeline_detail_filter_help_quit() {
+    if !tmux_available() {
+        return;
+    }
+    let cmd = format!(
+        "{} --expect-server 10.0.0.1 -r captures/lab-showcase.pcap; echo EXIT=$?; sleep 30",
+        shell_quote(BIN)
+    );
+    let t = Tmux::start("nav", &cmd);
+    let pane = t.wait_for(&["02:10:00:00:00:24", "[done]"]);
+    assert!(pane.contains("1 crit"), "{pane}");
+    assert!(pane.contains("Clients 4/4"), "{pane}");
+
+    // The second client: NAK from the legit server, ACK from the rogue.
+    t.keys(&["j", "Enter"]);
+    let pane = t.wait_for(&["Timeline 02:10:00:00:00:22"]);
+    for s in [
+        "DORA · ACK 192.168.66.18 from 192.168.66.1",
+        "├─ DISCOVER",
+        "◀─ OFFER 10.0.0.132",
+        "◀─ NAK · 0.2 ms",
+        "◀─ ACK 192.168.66.18",
+        "192.168.66.1 !",
+    ] {
+        assert!(pane.contains(s), "missing {s:?}:\n{pane}");
+    }
+    println!("timeline view:\n{pane}");
+
+    // Its REQUEST, opened in the detail pane.
+    t.keys(&["j", "j", "j", "Enter"]);
+    let pane = t.wait_for(&["Packet · frame 9", "DHCP REQUEST"]);
+    assert!(pane.contains("0000  01 01 06 00"), "{pane}");
+    t.keys(&["G"]);
+    t.wait_for(&["Requested IP Address", "192.168.66.18"]);
+
+    // Back to the list and filter on INFORM.
+    t.keys(&[
+        "Escape", "Escape", "/", "i", "n", "f", "o", "r", "m", "Enter",
+    ]);
+    let pane = t.wait_for(&["Clients 1/4", "dsr-showcase"]);
+    assert!(!pane.contains("02:10:00:00:00:21"), "{pane}");
+
+    // Findings, then help, then quit.
+    t.keys(&["3"]);
+    t.wait_for(&["CRITICAL", "unexpected-server"]);
+    t.keys(&["?"]);
+    t.wait_for(&["Keys", "q  Ctrl-c"]);
+    t.keys(&["Escape", "q"]);
+    let pane = t.wait_for(&["EXIT=0"]);
+    // The terminal was restored: the alternate screen is gone.
+    assert!(!pane.contains("Clients"), "{pane}");
+}
+
+#[test]
+fn reads_standard_input_and_keys_from_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let cmd = format!(
+        "cat captures/lab-showcase.pcap | {} -r -; echo EXIT=$?; sleep 30",
+        shell_quote(BIN)
+    );
+    let t = Tmux::start("stdin", &cmd);
+    t.wait_for(&["<stdin>", "02:10:00:00:00:24", "[done]"]);
+    t.keys(&["j", "j", "Enter"]);
+    t.wait_for(&["Timeline 02:10:00:00:00:23", "INIT-REBOOT · NAK"]);
+    // Frames from stdin are kept in memory for the detail.
+    t.keys(&["Enter"]);
+    t.wait_for(&["Packet · frame 12", "DHCP REQUEST"]);
+    t.keys(&["q"]);
+    t.wait_for(&["EXIT=0"]);
+}
+
+#[test]
+fn replay_grows_and_pauses() {
+    if !tmux_available() {
+        return;
+    }
+    // The capture spans about 3 s; at ×1 the last client appears after about 2 s.
+    let cmd = format!(
+        "{} --speed 1 captures/lab-showcase.pcap; echo EXIT=$?; sleep 30",
+        shell_quote(BIN)
+    );
+    let t = Tmux::start("replay", &cmd);
+    let pane = t.wait_for(&["[replay ×1]"]);
+    assert!(!pane.contains("02:10:00:00:00:24"), "{pane}");
+    // Paused, the replay clock stands still: the INFORM client (1.5 s in) does not come.
+    t.keys(&["Space"]);
+    t.wait_for(&["[paused]"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let pane = t.pane();
+    assert!(!pane.contains("02:10:00:00:00:24"), "{pane}");
+    t.keys(&["Space"]);
+    t.wait_for(&["[replay ×1]"]);
+    t.wait_for(&["02:10:00:00:00:24"]);
+    t.wait_for(&["[done]"]);
+    t.keys(&["q"]);
+    t.wait_for(&["EXIT=0"]);
+}
+
+#[test]
+fn not_a_terminal_points_to_report_and_decode() {
+    let out = Command::new(BIN)
+        .args(["-r", "captures/lab-showcase.pcap"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "drew on a pipe");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a terminal"), "{err}");
+    assert!(err.contains("dhcpscope report -r"), "{err}");
+    assert!(err.contains("dhcpscope decode -r"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(Path::new(BIN).exists());
+}
+
+/// Why the namespace lab cannot run here, if it cannot.
+fn lab_missing() -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("not root".into());
+    }
+    for t in ["ip", "ethtool", "tcpdump", "dnsmasq", "dhclient", "tmux"] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            return Some(format!("{t} is not installed"));
+        }
+    }
+    let ns = format!("dsr-tui-check-{}", std::process::id());
+    let ok = Command::new("ip")
+        .args(["netns", "add", &ns])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let _ = Command::new("ip").args(["netns", "del", &ns]).output();
+    (!ok).then(|| "cannot create network namespaces".into())
+}
+
+/// Live mode in a network namespace: the TUI captures on the client's interface in tmux while
+/// a real dhclient gets a lease from a real dnsmasq; the exchange appears, and `-w` keeps it.
+#[test]
+fn live_capture_shows_a_real_dora() {
+    if let Some(why) = lab_missing() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "namespace lab unavailable in CI: {why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("dhcpscope-tui-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let script = format!(
+        r#"set -euo pipefail
+source '{lib}'
+BIN='{bin}'
+OUT='{out}'
+SOCK="dhcpscope-live-$$"
+tm() {{ tmux -L "$SOCK" -f /dev/null "$@"; }}
+# Waits until the pane shows every argument, then saves it to $OUT/$1.txt.
+wait_pane() {{
+  local name=$1; shift
+  for _ in $(seq 200); do
+    tm capture-pane -p -t t >"$OUT/$name.txt"
+    local all=1
+    for s in "$@"; do grep -qF -- "$s" "$OUT/$name.txt" || all=0; done
+    ((all)) && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for $* in $name" >&2
+  cat "$OUT/$name.txt" >&2
+  return 1
+}}
+lab_init tui-live
+trap 'tm kill-server 2>/dev/null || true; lab_teardown' EXIT
+lab_add_node srv 02:53:00:00:00:01 10.0.0.1/24
+lab_add_node c1 02:10:00:00:00:01
+lab_dnsmasq dm srv eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
+tm new-session -d -s t -x 100 -y 30 "ip netns exec $(lab_ns c1) '$BIN' -i eth0 --expect-server 10.0.0.1 -w '$OUT/tui.pcap'; echo EXIT=\$?; sleep 30"
+wait_pane started "live eth0" "[live]"
+lab_dhclient dc c1 eth0
+lab_wait_event dc '^BOUND' 10
+wait_pane listed "02:10:00:00:00:01" "DORA ACK"
+tm send-keys -t t Enter
+wait_pane timeline "Timeline 02:10:00:00:00:01" "◀─ ACK 10.0.0." "├─ REQUEST"
+tm send-keys -t t q
+wait_pane quit "EXIT=0"
+"$BIN" decode -r "$OUT/tui.pcap" --format jsonl >"$OUT/decoded.jsonl"
+"#,
+        lib = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lib.sh"),
+        bin = BIN,
+        out = out.display()
+    );
+    let run = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let file = |n: &str| std::fs::read_to_string(out.join(n)).unwrap_or_default();
+    assert!(
+        run.status.success(),
+        "lab script failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let timeline = file("timeline.txt");
+    println!("live timeline:\n{timeline}");
+    assert!(timeline.contains("DORA · ACK 10.0.0."), "{timeline}");
+    assert!(
+        timeline.contains("servers 1 (1 ok, 0 unexpected)"),
+        "{timeline}"
+    );
+    // The savefile written through -w is whole after `q`.
+    let decoded = file("decoded.jsonl");
+    for t in ["DISCOVER", "OFFER", "REQUEST", "ACK"] {
+        assert!(decoded.contains(&format!("\"{t}\"")), "{decoded}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
