@@ -12,7 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
 const LIB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lib.sh");
 
 /// Why the namespace lab cannot run here, if it cannot.
-fn lab_missing(tools: &[&str]) -> Option<String> {
+fn lab_missing(test: &str, tools: &[&str]) -> Option<String> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return Some("not root".into());
@@ -26,7 +26,8 @@ fn lab_missing(tools: &[&str]) -> Option<String> {
             return Some(format!("{t} is not installed"));
         }
     }
-    let ns = format!("dsr-check-{}", std::process::id());
+    // One name per test: the tests of a binary run in parallel threads of one process.
+    let ns = format!("dsr-check-{}-{test}", std::process::id());
     let ok = Command::new("ip")
         .args(["netns", "add", &ns])
         .output()
@@ -40,7 +41,7 @@ fn lab_missing(tools: &[&str]) -> Option<String> {
 
 /// True when the lab can run; otherwise skip (or fail in CI).
 fn lab_ready(test: &str, tools: &[&str]) -> bool {
-    match lab_missing(tools) {
+    match lab_missing(test, tools) {
         None => true,
         Some(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("{test}: namespace lab unavailable in CI: {why}")
