@@ -220,21 +220,20 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             }
         }
         ReportFormat::Json => {
-            let mut doc = report::json_report(&analysis, &info);
-            if let (Some((iface, s)), Some(obj)) = (&capture, doc.as_object_mut()) {
-                obj.insert(
-                    "capture".into(),
-                    serde_json::json!({
+            let extra: Vec<(&str, serde_json::Value)> = capture
+                .iter()
+                .map(|(iface, s)| {
+                    let counters = serde_json::json!({
                         "interface": iface,
                         "filter": args.capture.filter.as_deref().unwrap_or(live::DEFAULT_FILTER),
                         "received": s.received,
                         "kernel_dropped": s.kernel_dropped,
                         "if_dropped": s.if_dropped,
-                    }),
-                );
-            }
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            out.write_all(b"\n")?;
+                    });
+                    ("capture", counters)
+                })
+                .collect();
+            report::write_json(&mut out, &analysis, &info, &extra)?;
         }
         ReportFormat::Csv => {
             report::write_csv(&mut out, &analysis)?;

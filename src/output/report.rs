@@ -6,9 +6,12 @@
 use crate::analysis::{Analysis, Client, Exchange, MessageRecord, Server};
 use crate::dhcp::options::{colon_hex, hex};
 use crate::pipeline::ReadSummary;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Value as Json, json};
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::net::Ipv4Addr;
 
 /// What was read, for the header line.
 pub struct SourceInfo<'a> {
@@ -16,69 +19,132 @@ pub struct SourceInfo<'a> {
     pub summary: &'a ReadSummary,
 }
 
-fn ms(v: Option<f64>) -> Json {
-    v.map_or(Json::Null, |v| json!((v * 1000.0).round() / 1000.0))
+/// Milliseconds rounded to the microsecond.
+fn ms(v: Option<f64>) -> Option<f64> {
+    v.map(|v| (v * 1000.0).round() / 1000.0)
 }
 
-fn message_json(m: &MessageRecord) -> Json {
-    json!({
-        "frame": m.frame,
-        "ts": m.ts.rfc3339(m.ts_digits).to_string(),
-        "msg_type": m.type_name(),
-        "src_mac": m.src_mac.map(|m| colon_hex(&m)),
-        "src_ip": m.src_ip.to_string(),
-        "dst_ip": m.dst_ip.to_string(),
-        "server_id": m.server_id.map(|s| s.to_string()),
-        "yiaddr": (!m.yiaddr.is_unspecified()).then(|| m.yiaddr.to_string()),
-        "retransmissions": m.retransmissions,
-        "last_frame": m.last_frame,
-        "latency_ms": ms(m.latency_ms),
-    })
+/// Serializes anything `Display` as a JSON string without an intermediate `String`.
+struct Str<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Str<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
 }
 
-fn exchange_json(e: &Exchange) -> Json {
-    let digits = e.messages.first().map_or(6, |m| m.ts_digits);
-    json!({
-        "kind": e.kind.name(),
-        "xid": format!("0x{:08x}", e.xid),
-        "start": e.start.rfc3339(digits).to_string(),
-        "end": e.end.rfc3339(digits).to_string(),
-        "outcome": e.outcome.name(),
-        "server_id": e.server_id.map(|s| s.to_string()),
-        "address": e.address.map(|a| a.to_string()),
-        "lease_time": e.lease_time,
-        "t1": e.t1,
-        "t2": e.t2,
-        "retransmissions": e.retransmissions,
-        "messages": e.messages.iter().map(message_json).collect::<Vec<_>>(),
-        "messages_dropped": e.messages_dropped,
-        "offers": e.offers.iter().map(|o| json!({
-            "server_id": o.server_id.to_string(),
-            "server_mac": o.server_mac.map(|m| colon_hex(&m)),
-            "yiaddr": o.yiaddr.to_string(),
-            "latency_ms": ms(o.latency_ms),
-            "latency_first_ms": ms(o.latency_first_ms),
-            "frame": o.frame,
-        })).collect::<Vec<_>>(),
-    })
+/// A sequence serialized from an iterator made on demand: the document streams, no tree.
+struct Seq<F>(F);
+
+impl<F, I> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
 }
 
-fn client_json(c: &Client) -> Json {
-    json!({
-        "mac": c.mac_string(),
-        "other_macs": c.other_chaddrs.iter().map(|m| colon_hex(m)).collect::<Vec<_>>(),
-        "client_id": c.client_id.as_deref().map(colon_hex),
-        "hostname": c.hostname,
-        "vendor_class": c.vendor_class,
-        "address": c.last_address().map(|a| a.to_string()),
-        "exchanges": c.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
-        "exchanges_dropped": c.exchanges_dropped,
-    })
+fn mac(m: &[u8]) -> Str<String> {
+    Str(colon_hex(m))
+}
+
+#[derive(Serialize)]
+struct MessageOut {
+    frame: u64,
+    ts: Str<crate::time::Rfc3339>,
+    msg_type: std::borrow::Cow<'static, str>,
+    src_mac: Option<Str<String>>,
+    src_ip: Str<Ipv4Addr>,
+    dst_ip: Str<Ipv4Addr>,
+    server_id: Option<Str<Ipv4Addr>>,
+    yiaddr: Option<Str<Ipv4Addr>>,
+    retransmissions: u32,
+    last_frame: u64,
+    latency_ms: Option<f64>,
+}
+
+fn message_out(m: &MessageRecord) -> MessageOut {
+    MessageOut {
+        frame: m.frame,
+        ts: Str(m.ts.rfc3339(m.ts_digits)),
+        msg_type: m.type_name(),
+        src_mac: m.src_mac.as_ref().map(|m| mac(m)),
+        src_ip: Str(m.src_ip),
+        dst_ip: Str(m.dst_ip),
+        server_id: m.server_id.map(Str),
+        yiaddr: (!m.yiaddr.is_unspecified()).then_some(Str(m.yiaddr)),
+        retransmissions: m.retransmissions,
+        last_frame: m.last_frame,
+        latency_ms: ms(m.latency_ms),
+    }
+}
+
+struct ExchangeOut<'a>(&'a Exchange);
+
+impl Serialize for ExchangeOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        let digits = e.messages.first().map_or(6, |m| m.ts_digits);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", e.kind.name())?;
+        m.serialize_entry("xid", &Str(format_args!("0x{:08x}", e.xid)))?;
+        m.serialize_entry("start", &Str(e.start.rfc3339(digits)))?;
+        m.serialize_entry("end", &Str(e.end.rfc3339(digits)))?;
+        m.serialize_entry("outcome", e.outcome.name())?;
+        m.serialize_entry("server_id", &e.server_id.map(Str))?;
+        m.serialize_entry("address", &e.address.map(Str))?;
+        m.serialize_entry("lease_time", &e.lease_time)?;
+        m.serialize_entry("t1", &e.t1)?;
+        m.serialize_entry("t2", &e.t2)?;
+        m.serialize_entry("retransmissions", &e.retransmissions)?;
+        m.serialize_entry("messages", &Seq(|| e.messages.iter().map(message_out)))?;
+        m.serialize_entry("messages_dropped", &e.messages_dropped)?;
+        m.serialize_entry(
+            "offers",
+            &Seq(|| {
+                e.offers.iter().map(|o| {
+                    json!({
+                        "server_id": o.server_id.to_string(),
+                        "server_mac": o.server_mac.map(|m| colon_hex(&m)),
+                        "yiaddr": o.yiaddr.to_string(),
+                        "latency_ms": ms(o.latency_ms),
+                        "latency_first_ms": ms(o.latency_first_ms),
+                        "frame": o.frame,
+                    })
+                })
+            }),
+        )?;
+        m.end()
+    }
+}
+
+struct ClientOut<'a>(&'a Client);
+
+impl Serialize for ClientOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("mac", &mac(&c.chaddr))?;
+        m.serialize_entry(
+            "other_macs",
+            &Seq(|| c.other_chaddrs.iter().map(|m| mac(m))),
+        )?;
+        m.serialize_entry("client_id", &c.client_id.as_deref().map(mac))?;
+        m.serialize_entry("hostname", &c.hostname)?;
+        m.serialize_entry("vendor_class", &c.vendor_class)?;
+        m.serialize_entry("address", &c.last_address().map(Str))?;
+        m.serialize_entry("exchanges", &Seq(|| c.exchanges.iter().map(ExchangeOut)))?;
+        m.serialize_entry("exchanges_dropped", &c.exchanges_dropped)?;
+        m.end()
+    }
 }
 
 fn server_json(s: &Server) -> Json {
     let lat = s.latency_summary();
-    let strings = |v: &[std::net::Ipv4Addr]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let strings = |v: &[Ipv4Addr]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
     json!({
         "server_id": s.id.to_string(),
         "has_server_id": s.has_server_id,
@@ -98,29 +164,40 @@ fn server_json(s: &Server) -> Json {
     })
 }
 
-/// The JSON document.
-pub fn json_report(a: &Analysis, src: &SourceInfo<'_>) -> Json {
-    json!({
-        "source": src.name,
-        "frames": src.summary.frames,
-        "dhcp_packets": src.summary.dhcp_packets,
-        "read_error": src.summary.error.as_ref().map(ToString::to_string),
-        "expectations": {
-            "servers": a.expectations.servers.iter().map(|s| match s {
-                crate::analysis::config::ServerRef::Ip(ip) => ip.to_string(),
-                crate::analysis::config::ServerRef::Mac(m) => colon_hex(m),
-            }).collect::<Vec<_>>(),
-            "subnets": a.expectations.subnets.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "slow_reply_ms": a.expectations.slow_reply_ms,
-        },
-        "clients": a.clients.iter().map(client_json).collect::<Vec<_>>(),
-        "servers": a.servers.iter().map(server_json).collect::<Vec<_>>(),
-        "findings": a.findings,
-    })
-}
-
-pub fn write_json(out: &mut impl Write, a: &Analysis, src: &SourceInfo<'_>) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &json_report(a, src))?;
+/// The JSON document, streamed: per-client parts are serialized as they are written, so a
+/// capture of 100 000 clients does not build a tree of them first. `extra` fields (e.g.
+/// live capture counters) are appended at the top level.
+pub fn write_json(
+    out: &mut impl Write,
+    a: &Analysis,
+    src: &SourceInfo<'_>,
+    extra: &[(&str, Json)],
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    let mut m = ser.serialize_map(None)?;
+    m.serialize_entry("source", src.name)?;
+    m.serialize_entry("frames", &src.summary.frames)?;
+    m.serialize_entry("dhcp_packets", &src.summary.dhcp_packets)?;
+    m.serialize_entry(
+        "read_error",
+        &src.summary.error.as_ref().map(ToString::to_string),
+    )?;
+    let expectations = json!({
+        "servers": a.expectations.servers.iter().map(|s| match s {
+            crate::analysis::config::ServerRef::Ip(ip) => ip.to_string(),
+            crate::analysis::config::ServerRef::Mac(m) => colon_hex(m),
+        }).collect::<Vec<_>>(),
+        "subnets": a.expectations.subnets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "slow_reply_ms": a.expectations.slow_reply_ms,
+    });
+    m.serialize_entry("expectations", &expectations)?;
+    m.serialize_entry("clients", &Seq(|| a.clients.iter().map(ClientOut)))?;
+    m.serialize_entry("servers", &Seq(|| a.servers.iter().map(server_json)))?;
+    m.serialize_entry("findings", &a.findings)?;
+    for (key, value) in extra {
+        m.serialize_entry(key, value)?;
+    }
+    SerializeMap::end(m)?;
     out.write_all(b"\n")
 }
 
