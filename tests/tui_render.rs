@@ -494,3 +494,428 @@ fn stream_findings_wait_for_closed_exchanges() {
         d.content
     );
 }
+
+// ------------------------------------------------------------------ probe form --
+
+mod probe_view {
+    use super::*;
+    use dhcpscope::craft::{BROADCAST_MAC, UdpEndpoints, udp_frame};
+    use dhcpscope::dhcp::MessageBuilder;
+    use dhcpscope::dhcp::options::{self as opt, MessageType};
+    use dhcpscope::pcap_writer::PcapWriter;
+    use dhcpscope::probe::craft::{self, MessageFields, Route};
+    use dhcpscope::probe::{CapturedReply, Mode, Plan, RoundLog, SentFrame, verdict};
+    use dhcpscope::time::Timestamp;
+    use dhcpscope::tui::Cmd;
+    use dhcpscope::tui::app::header_rows;
+    use dhcpscope::tui::probe::{Field, ProbeOutcome};
+    use dhcpscope::tui::reader::{self, Batch, ReadOptions};
+    use std::net::Ipv4Addr;
+    use std::path::PathBuf;
+
+    const LEGIT: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+    const LEGIT_MAC: [u8; 6] = [0x02, 0x53, 0, 0, 0, 1];
+    const ROGUE: Ipv4Addr = Ipv4Addr::new(192, 168, 66, 1);
+    const ROGUE_MAC: [u8; 6] = [0x02, 0xba, 0xdb, 0xad, 0xba, 0xd1];
+    const LAPTOP: [u8; 6] = [0x02, 0x10, 0, 0, 0, 1];
+    /// The xid the (simulated) probe thread reports.
+    const PROBE_XID: u32 = 0x5eed_0001;
+    const T0: i64 = 1_795_000_000;
+
+    fn key(m: &mut Model, k: KeyCode) -> Vec<Cmd> {
+        update(m, Msg::Key(KeyEvent::new(k, KeyModifiers::NONE)))
+    }
+
+    fn type_text(m: &mut Model, s: &str) {
+        for c in s.chars() {
+            assert!(key(m, KeyCode::Char(c)).is_empty());
+        }
+    }
+
+    /// A live model whose probe handles are open on eth0.
+    fn live_model(size: (u16, u16)) -> Model {
+        let mut m = Model::new(
+            "live eth0",
+            dhcpscope::tui::SourceKind::Live,
+            expect_legit(),
+            dhcpscope::tui::Speed::Load,
+        );
+        m.color = true;
+        m.probe.target = Ok("eth0".into());
+        update(&mut m, Msg::Resize(size.0, size.1));
+        m
+    }
+
+    fn ts(ms: f64) -> Timestamp {
+        let ns = (ms * 1e6) as i64;
+        Timestamp::new(T0 + ns / 1_000_000_000, (ns % 1_000_000_000) as u32)
+    }
+
+    fn offer(xid: u32, chaddr: [u8; 6], server: Ipv4Addr, addr: Ipv4Addr) -> Vec<u8> {
+        MessageBuilder::reply(xid, chaddr)
+            .message_type(MessageType::OFFER)
+            .yiaddr(addr)
+            .option_ip(opt::SERVER_ID, server)
+            .option_u32(opt::LEASE_TIME, 120)
+            .option_ip(opt::SUBNET_MASK, Ipv4Addr::new(255, 255, 255, 0))
+            .option_ip(opt::ROUTER, server)
+            .build()
+    }
+
+    fn from_server(mac: [u8; 6], ip: Ipv4Addr, payload: &[u8]) -> Vec<u8> {
+        let ends = UdpEndpoints::server_reply(mac, ip, BROADCAST_MAC, Ipv4Addr::BROADCAST);
+        udp_frame(&ends, &[], payload)
+    }
+
+    /// What the segment carries: a laptop's DORA with the legit server, then the probe's
+    /// DISCOVER (built as the probe session builds it) and the OFFERs of the rogue and the
+    /// legit server. Returns the frames with their times, and which are the probe's.
+    fn traffic(plan: &Plan) -> Vec<(Timestamp, Vec<u8>)> {
+        let laptop = |t: MessageType| {
+            let b = MessageBuilder::request(0x1a2b_3c4d, LAPTOP)
+                .message_type(t)
+                .option(opt::HOSTNAME, b"laptop");
+            if t == MessageType::REQUEST {
+                b.option_ip(opt::REQUESTED_IP, Ipv4Addr::new(10, 0, 0, 101))
+                    .option_ip(opt::SERVER_ID, LEGIT)
+            } else {
+                b
+            }
+        };
+        let client =
+            |b: MessageBuilder| udp_frame(&UdpEndpoints::client_broadcast(LAPTOP), &[], &b.build());
+        let ack = MessageBuilder::reply(0x1a2b_3c4d, LAPTOP)
+            .message_type(MessageType::ACK)
+            .yiaddr(Ipv4Addr::new(10, 0, 0, 101))
+            .option_ip(opt::SERVER_ID, LEGIT)
+            .option_u32(opt::LEASE_TIME, 120)
+            .build();
+        let discover = craft::build_message(
+            &plan.crafting,
+            &MessageFields {
+                msg_type: MessageType::DISCOVER,
+                xid: PROBE_XID,
+                secs: 0,
+                ciaddr: Ipv4Addr::UNSPECIFIED,
+                requested_ip: None,
+                server_id: None,
+            },
+        );
+        let route = Route::broadcast(plan.crafting.mac, Ipv4Addr::UNSPECIFIED);
+        let mac = plan.crafting.mac;
+        vec![
+            (ts(0.0), client(laptop(MessageType::DISCOVER))),
+            (
+                ts(1.1),
+                from_server(
+                    LEGIT_MAC,
+                    LEGIT,
+                    &offer(0x1a2b_3c4d, LAPTOP, LEGIT, Ipv4Addr::new(10, 0, 0, 101)),
+                ),
+            ),
+            (ts(2.0), client(laptop(MessageType::REQUEST))),
+            (ts(3.2), from_server(LEGIT_MAC, LEGIT, &ack)),
+            (ts(10_000.0), craft::build_frame(&route, &[], &discover)),
+            (
+                ts(10_000.5),
+                from_server(
+                    ROGUE_MAC,
+                    ROGUE,
+                    &offer(PROBE_XID, mac, ROGUE, Ipv4Addr::new(192, 168, 66, 17)),
+                ),
+            ),
+            (
+                ts(10_003.9),
+                from_server(
+                    LEGIT_MAC,
+                    LEGIT,
+                    &offer(PROBE_XID, mac, LEGIT, Ipv4Addr::new(10, 0, 0, 140)),
+                ),
+            ),
+        ]
+    }
+
+    /// The frames as the live reader would batch them, one packet per batch.
+    fn batches(name: &str, frames: &[(Timestamp, Vec<u8>)]) -> Vec<Batch> {
+        let path: PathBuf = std::env::temp_dir().join(format!(
+            "dhcpscope-probe-view-{name}-{}.pcap",
+            std::process::id()
+        ));
+        let mut w = PcapWriter::new(std::fs::File::create(&path).unwrap()).unwrap();
+        for (t, f) in frames {
+            w.write_frame(*t, f).unwrap();
+        }
+        drop(w);
+        let mut source = dhcpscope::source::FileSource::open(&path).unwrap();
+        let opts = ReadOptions {
+            keep_frames: true,
+            batch_packets: 1,
+            ..ReadOptions::default()
+        };
+        let mut out = Vec::new();
+        reader::read_batches(&mut source, &opts, &Control::default(), |b| {
+            if !b.items.is_empty() {
+                out.push(b);
+            }
+            true
+        });
+        let _ = std::fs::remove_file(&path);
+        out
+    }
+
+    /// The probe session's verdict on this traffic (what the probe thread sends back).
+    fn outcome(plan: &Plan, frames: &[(Timestamp, Vec<u8>)]) -> ProbeOutcome {
+        let log = RoundLog {
+            sent: vec![SentFrame {
+                mode: Mode::Discover,
+                xid: PROBE_XID,
+                msg_type: MessageType::DISCOVER,
+                ts: frames[4].0,
+                seen_by_capture: true,
+                frame: frames[4].1.clone(),
+            }],
+            replies: frames[5..]
+                .iter()
+                .map(|(t, f)| CapturedReply {
+                    mode: Some(Mode::Discover),
+                    ts: *t,
+                    linktype: 1,
+                    frame: f.clone(),
+                })
+                .collect(),
+            xids: vec![(PROBE_XID, Mode::Discover)],
+            notes: Vec::new(),
+            released: Vec::new(),
+        };
+        ProbeOutcome::from_verdict(plan, &verdict::judge(plan, &log))
+    }
+
+    #[test]
+    fn form_80x24_and_submit_returns_the_probe_command() {
+        let mut m = live_model((80, 24));
+        assert!(key(&mut m, KeyCode::Char('p')).is_empty());
+        assert!(m.probe.open);
+        // The view's expected server is the form's default.
+        assert_eq!(m.probe.form.expect, "10.0.0.1");
+        insta::assert_snapshot!("probe_form_80x24", render(&m).backend());
+
+        // Mode → init-reboot, hostname, an extra option, a second expected server.
+        key(&mut m, KeyCode::Right);
+        key(&mut m, KeyCode::Right);
+        assert_eq!(m.probe.form.mode, Mode::InitReboot);
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Down);
+        assert_eq!(m.probe.form.field, Field::Hostname);
+        type_text(&mut m, "probe-host");
+        key(&mut m, KeyCode::Tab);
+        type_text(&mut m, "10.0.0.77");
+        for _ in 0..3 {
+            key(&mut m, KeyCode::Down);
+        }
+        assert_eq!(m.probe.form.field, Field::Options);
+        type_text(&mut m, "60=str:lab 57=1400");
+        key(&mut m, KeyCode::Down);
+        type_text(&mut m, ", 02:53:00:00:00:02");
+        insta::assert_snapshot!("probe_form_filled_80x24", render(&m).backend());
+
+        // A bad value: no command, the form stays open and says why.
+        key(&mut m, KeyCode::Up);
+        type_text(&mut m, " 300=1");
+        assert!(key(&mut m, KeyCode::Enter).is_empty());
+        assert!(m.probe.open);
+        let err = m.probe.form.error.clone().unwrap();
+        assert!(err.contains("CODE must be 1-254"), "{err}");
+        let screen = text(render(&m).backend().buffer());
+        assert!(screen.contains("CODE must be 1-254"), "{screen}");
+        for _ in 0..6 {
+            key(&mut m, KeyCode::Backspace);
+        }
+
+        // Enter: one Probe command with the plan, checked as `dhcpscope probe` checks it.
+        let cmds = key(&mut m, KeyCode::Enter);
+        assert!(!m.probe.open);
+        let [Cmd::Probe(plan)] = cmds.as_slice() else {
+            panic!("expected one probe command: {cmds:?}");
+        };
+        assert_eq!(plan.interface, "eth0");
+        assert_eq!(plan.modes, [Mode::InitReboot]);
+        assert_eq!(plan.crafting.mac, craft::DEFAULT_MAC);
+        assert_eq!(plan.crafting.hostname.as_deref(), Some(&b"probe-host"[..]));
+        assert_eq!(plan.requested_ip, Some(Ipv4Addr::new(10, 0, 0, 77)));
+        assert_eq!(plan.crafting.extra.len(), 2);
+        assert_eq!(plan.expectations.servers.len(), 2);
+        assert_eq!(
+            m.probe.running.as_deref(),
+            Some("init-reboot on eth0 as 02:44:48:43:50:01")
+        );
+        assert_eq!(header_rows(&m), 3);
+
+        // One probe at a time: a second Enter says so and sends nothing.
+        key(&mut m, KeyCode::Char('p'));
+        assert!(key(&mut m, KeyCode::Enter).is_empty());
+        assert!(
+            m.probe
+                .form
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("already running"),
+            "{:?}",
+            m.probe.form.error
+        );
+        key(&mut m, KeyCode::Esc);
+        assert!(!m.probe.open);
+        // Its verdict frees the form.
+        update(
+            &mut m,
+            Msg::ProbeDone(Err("sending on eth0 failed: gone".into())),
+        );
+        assert!(m.probe.running.is_none());
+        let screen = text(render(&m).backend().buffer());
+        assert!(
+            screen.contains(" probe  failed: sending on eth0 failed"),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn file_mode_form_says_probes_need_a_live_interface() {
+        let mut m = model(SHOWCASE, expect_legit(), (80, 24));
+        key(&mut m, KeyCode::Char('p'));
+        assert!(m.probe.open);
+        let t = render(&m);
+        insta::assert_snapshot!("probe_form_unavailable_80x24", t.backend());
+        let screen = text(t.backend().buffer());
+        assert!(
+            screen.contains("probes need a live interface (-i)"),
+            "{screen}"
+        );
+        // Enter injects nothing.
+        assert!(key(&mut m, KeyCode::Enter).is_empty());
+        assert!(m.probe.running.is_none());
+        key(&mut m, KeyCode::Esc);
+        assert!(!m.probe.open);
+        // The command, if it ever came, would not find a probe thread.
+        let mut m = live_model((80, 24));
+        key(&mut m, KeyCode::Char('p'));
+        let cmds = key(&mut m, KeyCode::Enter);
+        run_cmds(&mut m, cmds, &Control::default(), None, &mut None);
+        assert!(
+            matches!(&m.probe.last, Some(Err(e)) if e.contains("not running")),
+            "{:?}",
+            m.probe.last
+        );
+    }
+
+    #[test]
+    fn probe_replies_are_marked_and_the_verdict_is_in_the_header() {
+        let mut m = live_model((100, 30));
+        let plan = m.probe.form.plan("eth0", &m.analysis.expectations).unwrap();
+        let frames = traffic(&plan);
+        let mut batches = batches("marked", &frames).into_iter();
+        // The laptop's DORA first.
+        for b in batches.by_ref().take(4) {
+            update(&mut m, Msg::Packets(b));
+        }
+        // p, Enter: the default discover goes to the probe thread.
+        key(&mut m, KeyCode::Char('p'));
+        let cmds = key(&mut m, KeyCode::Enter);
+        assert!(matches!(cmds.as_slice(), [Cmd::Probe(_)]), "{cmds:?}");
+        // The probe thread announces its xid, then the capture brings its frames.
+        update(&mut m, Msg::ProbeXid(PROBE_XID));
+        for b in batches {
+            update(&mut m, Msg::Packets(b));
+        }
+        // The probe's client is selected, its latest message in view.
+        assert_eq!(
+            m.selected_client().unwrap().mac_string(),
+            "02:44:48:43:50:01"
+        );
+        let screen = text(render(&m).backend().buffer());
+        assert!(
+            screen.contains("discover on eth0 as 02:44:48:43:50:01: waiting for replies…"),
+            "{screen}"
+        );
+        update(&mut m, Msg::ProbeDone(Ok(outcome(&plan, &frames))));
+        let t = render(&m);
+        insta::assert_snapshot!("probe_timeline_100x30", t.backend());
+        let buf = t.backend().buffer();
+        let screen = text(buf);
+        // The verdict in the header, its status word red.
+        let y = find_row(buf, "DHCP CRITICAL - unexpected server 192.168.66.1").expect("verdict");
+        assert_eq!(y, 2, "{screen}");
+        let (x, y) = cell_of(buf, y, "DHCP CRITICAL").unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Red);
+        let Some(Ok(o)) = &m.probe.last else {
+            panic!("no verdict")
+        };
+        assert!(
+            o.status_line
+                .ends_with("| servers=2 offers=2 acks=0 naks=0 sent=1 latency_ms=0.5"),
+            "{}",
+            o.status_line
+        );
+        assert!(
+            screen.contains("probe CRITICAL: the verdict is in the header"),
+            "{screen}"
+        );
+        // The probe's client row is tagged; the laptop's is not.
+        let y = find_row(buf, "02:44:48:43:50:01 probe").expect("tagged client row");
+        let (x, y) = cell_of(buf, y, "probe").unwrap();
+        assert_eq!(buf[(x, y)].fg, Color::Blue);
+        let y = find_row(buf, "02:10:00:00:00:01").unwrap();
+        let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        assert!(!row.contains("probe"), "{row}");
+        // Its messages are marked: the DISCOVER and both OFFERs.
+        for s in [
+            "├─ probe DISCOVER",
+            "◀─ probe OFFER 192.168.66.17 · 0.5 ms",
+            "◀─ probe OFFER 10.0.0.140 · 3.9 ms",
+        ] {
+            let y = find_row(buf, s).unwrap_or_else(|| panic!("no {s:?}:\n{screen}"));
+            let (x, y) = cell_of(buf, y, "probe").unwrap();
+            assert_eq!(buf[(x, y)].fg, Color::Blue, "{s}");
+        }
+        // The form shows the whole report under its fields.
+        key(&mut m, KeyCode::Char('p'));
+        let t = render(&m);
+        insta::assert_snapshot!("probe_form_report_100x30", t.backend());
+        let screen = text(t.backend().buffer());
+        assert!(screen.contains("── last probe"), "{screen}");
+        assert!(screen.contains("UNEXPECTED"), "{screen}");
+        // Moving in the list stops tracking the probe client.
+        key(&mut m, KeyCode::Esc);
+        key(&mut m, KeyCode::Up);
+        assert!(m.probe.track.is_none());
+        assert_eq!(
+            m.selected_client().unwrap().mac_string(),
+            "02:10:00:00:00:01"
+        );
+    }
+
+    #[test]
+    fn probe_view_without_colour() {
+        let mut m = live_model((100, 30));
+        m.color = false;
+        let plan = m.probe.form.plan("eth0", &m.analysis.expectations).unwrap();
+        let frames = traffic(&plan);
+        key(&mut m, KeyCode::Char('p'));
+        key(&mut m, KeyCode::Enter);
+        update(&mut m, Msg::ProbeXid(PROBE_XID));
+        for b in batches("nocolor", &frames) {
+            update(&mut m, Msg::Packets(b));
+        }
+        update(&mut m, Msg::ProbeDone(Ok(outcome(&plan, &frames))));
+        for open in [false, true] {
+            if open {
+                key(&mut m, KeyCode::Char('p'));
+            }
+            let t = render(&m);
+            let buf = t.backend().buffer();
+            for cell in &buf.content {
+                assert_eq!(cell.fg, Color::Reset, "{:?}", cell);
+                assert_eq!(cell.bg, Color::Reset, "{:?}", cell);
+            }
+        }
+    }
+}

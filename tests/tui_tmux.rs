@@ -221,8 +221,9 @@ fn not_a_terminal_points_to_report_and_decode() {
     assert!(Path::new(BIN).exists());
 }
 
-/// Why the namespace lab cannot run here, if it cannot.
-fn lab_missing() -> Option<String> {
+/// Why the namespace lab cannot run here, if it cannot. `test` names the namespace of the
+/// check: the tests of this binary run in parallel threads of one process.
+fn lab_missing(test: &str) -> Option<String> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return Some("not root".into());
@@ -236,7 +237,7 @@ fn lab_missing() -> Option<String> {
             return Some(format!("{t} is not installed"));
         }
     }
-    let ns = format!("dsr-tui-check-{}", std::process::id());
+    let ns = format!("dsr-tui-check-{}-{test}", std::process::id());
     let ok = Command::new("ip")
         .args(["netns", "add", &ns])
         .output()
@@ -245,19 +246,25 @@ fn lab_missing() -> Option<String> {
     (!ok).then(|| "cannot create network namespaces".into())
 }
 
-/// Live mode in a network namespace: the TUI captures on the client's interface in tmux while
-/// a real dhclient gets a lease from a real dnsmasq; the exchange appears, and `-w` keeps it.
-#[test]
-fn live_capture_shows_a_real_dora() {
-    if let Some(why) = lab_missing() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "namespace lab unavailable in CI: {why}"
-        );
-        eprintln!("skipped: {why}");
-        return;
-    }
-    let out = std::env::temp_dir().join(format!("dhcpscope-tui-live-{}", std::process::id()));
+/// True when the namespace lab can run; otherwise skip with the reason (fail when CI is set).
+fn lab_ready(test: &str) -> bool {
+    let Some(why) = lab_missing(test) else {
+        return true;
+    };
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: namespace lab unavailable in CI: {why}"
+    );
+    eprintln!("skipped {test}: {why}");
+    false
+}
+
+/// Runs `body` in bash with tests/lab/lib.sh sourced, `$BIN`, `$OUT` (a directory kept for
+/// the assertions), `tm` (tmux on a socket of its own, killed with the lab) and
+/// `wait_pane NAME TEXT…` (waits until the pane shows every TEXT, saving it to
+/// `$OUT/NAME.txt`). The body must call `lab_init` then `tm_trap`. Returns `$OUT`.
+fn run_lab(test: &str, body: &str) -> std::path::PathBuf {
+    let out = std::env::temp_dir().join(format!("dhcpscope-tui-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let script = format!(
@@ -265,12 +272,12 @@ fn live_capture_shows_a_real_dora() {
 source '{lib}'
 BIN='{bin}'
 OUT='{out}'
-SOCK="dhcpscope-live-$$"
+SOCK="dhcpscope-{test}-$$"
 tm() {{ tmux -L "$SOCK" -f /dev/null "$@"; }}
-# Waits until the pane shows every argument, then saves it to $OUT/$1.txt.
+tm_trap() {{ trap 'tm kill-server 2>/dev/null || true; lab_teardown' EXIT; }}
 wait_pane() {{
   local name=$1; shift
-  for _ in $(seq 200); do
+  for _ in $(seq 300); do
     tm capture-pane -p -t t >"$OUT/$name.txt"
     local all=1
     for s in "$@"; do grep -qF -- "$s" "$OUT/$name.txt" || all=0; done
@@ -281,8 +288,38 @@ wait_pane() {{
   cat "$OUT/$name.txt" >&2
   return 1
 }}
+{body}
+"#,
+        lib = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lib.sh"),
+        bin = BIN,
+        out = out.display()
+    );
+    let run = Command::new("bash").args(["-c", &script]).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{test}: lab script failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    out
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_default()
+}
+
+/// Live mode in a network namespace: the TUI captures on the client's interface in tmux while
+/// a real dhclient gets a lease from a real dnsmasq; the exchange appears, and `-w` keeps it.
+#[test]
+fn live_capture_shows_a_real_dora() {
+    if !lab_ready("live") {
+        return;
+    }
+    let out = run_lab(
+        "live",
+        r#"
 lab_init tui-live
-trap 'tm kill-server 2>/dev/null || true; lab_teardown' EXIT
+tm_trap
 lab_add_node srv 02:53:00:00:00:01 10.0.0.1/24
 lab_add_node c1 02:10:00:00:00:01
 lab_dnsmasq dm srv eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
@@ -297,19 +334,8 @@ tm send-keys -t t q
 wait_pane quit "EXIT=0"
 "$BIN" decode -r "$OUT/tui.pcap" --format jsonl >"$OUT/decoded.jsonl"
 "#,
-        lib = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lib.sh"),
-        bin = BIN,
-        out = out.display()
     );
-    let run = Command::new("bash").args(["-c", &script]).output().unwrap();
-    let file = |n: &str| std::fs::read_to_string(out.join(n)).unwrap_or_default();
-    assert!(
-        run.status.success(),
-        "lab script failed:\n{}\n{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let timeline = file("timeline.txt");
+    let timeline = read(&out, "timeline.txt");
     println!("live timeline:\n{timeline}");
     assert!(timeline.contains("DORA · ACK 10.0.0."), "{timeline}");
     assert!(
@@ -317,9 +343,73 @@ wait_pane quit "EXIT=0"
         "{timeline}"
     );
     // The savefile written through -w is whole after `q`.
-    let decoded = file("decoded.jsonl");
+    let decoded = read(&out, "decoded.jsonl");
     for t in ["DISCOVER", "OFFER", "REQUEST", "ACK"] {
         assert!(decoded.contains(&format!("\"{t}\"")), "{decoded}");
     }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The probe form, live: a legitimate and a rogue dnsmasq on one bridge, the TUI on a third
+/// node. Nothing is injected until the form is submitted; `p`, Enter sends a discover, and
+/// both servers' OFFERs appear in the timeline of the probe's client, marked as our probe,
+/// with the CRITICAL verdict naming the rogue in the header.
+#[test]
+fn live_probe_form_shows_the_offers_and_the_verdict() {
+    if !lab_ready("probe") {
+        return;
+    }
+    let out = run_lab(
+        "probe",
+        r#"
+lab_init tui-probe
+tm_trap
+lab_add_node legit 02:53:00:00:00:01 10.0.0.1/24
+lab_add_node rogue 02:ba:db:ad:ba:d1 192.168.66.1/24
+lab_add_node c1 02:10:00:00:00:01
+lab_dnsmasq dm legit eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
+lab_dnsmasq rg rogue eth0 --no-ping --dhcp-range=192.168.66.10,192.168.66.20,255.255.255.0,2m
+tm new-session -d -s t -x 100 -y 30 "ip netns exec $(lab_ns c1) '$BIN' -i eth0 --expect-server 10.0.0.1; echo EXIT=\$?; sleep 30"
+wait_pane started "live eth0" "[live]"
+tm send-keys -t t p
+wait_pane form "Probe on eth0" "◀ discover ▶" "--mac           02:44:48:43:50:01" "--expect-server 10.0.0.1"
+sleep 0.5
+tm capture-pane -p -t t >"$OUT/before.txt"
+tm send-keys -t t Enter
+wait_pane running "probe  discover on eth0 as 02:44:48:43:50:01"
+wait_pane verdict "DHCP CRITICAL - unexpected server 192.168.66.1 (02:ba:db:ad:ba:d1)" \
+  "02:44:48:43:50:01 probe" "Timeline 02:44:48:43:50:01 · probe" \
+  "├─ probe DISCOVER" "◀─ probe OFFER 192.168.66." "◀─ probe OFFER 10.0.0."
+tm send-keys -t t p
+wait_pane report "── last probe" "UNEXPECTED" "expected"
+tm send-keys -t t Escape
+sleep 0.2
+tm send-keys -t t q
+wait_pane quit "EXIT=0"
+cp "$LAB_DIR/dm.log" "$OUT/dm.log"
+cp "$LAB_DIR/rg.log" "$OUT/rg.log"
+"#,
+    );
+    // Opening the form sent nothing: no probe client, no probe line.
+    let before = read(&out, "before.txt");
+    assert!(before.contains("clients 0"), "{before}");
+    assert!(!before.contains("02:44:48:43:50:01 probe"), "{before}");
+    let verdict = read(&out, "verdict.txt");
+    println!("probe verdict:\n{verdict}");
+    assert!(
+        verdict.contains("servers 2 (1 ok, 1 unexpected)"),
+        "{verdict}"
+    );
+    // Both real servers saw the probe's DISCOVER and offered.
+    for log in ["dm.log", "rg.log"] {
+        let l = read(&out, log);
+        assert!(
+            l.contains("DHCPDISCOVER(eth0) 02:44:48:43:50:01"),
+            "{log}:\n{l}"
+        );
+        assert!(l.contains("DHCPOFFER(eth0)"), "{log}:\n{l}");
+    }
+    let report = read(&out, "report.txt");
+    println!("probe report:\n{report}");
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -572,7 +572,10 @@ pub(crate) fn check_reply(
                 )
             });
         }
+        // RFC 2131 §4.1: a request with a non-zero ciaddr (RENEW, INFORM) is answered by
+        // unicast to ciaddr, whatever its broadcast flag says.
         if s.broadcast
+            && s.ciaddr.is_unspecified()
             && to_client
             && r.giaddr.is_unspecified()
             && r.dst_ip != Ipv4Addr::BROADCAST

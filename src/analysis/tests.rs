@@ -388,6 +388,56 @@ fn reply_rules_fire_on_a_misbehaving_server() {
     assert!(!a.servers[0].has_server_id);
 }
 
+/// RFC 2131 §4.1: a request with ciaddr set is answered by unicast to ciaddr, so its
+/// broadcast flag does not make a unicast reply a violation; with ciaddr 0 it does.
+#[test]
+fn broadcast_flag_ignored_only_when_ciaddr_is_zero() {
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    for (ciaddr, expected) in [(addr, false), (Ipv4Addr::UNSPECIFIED, true)] {
+        let mut lab = Lab::new(Expectations::default());
+        // A REBINDING REQUEST (broadcast, ciaddr set) or, with ciaddr 0, an INIT-REBOOT.
+        let mut request = req(9, MessageType::REQUEST).broadcast(true).ciaddr(ciaddr);
+        if ciaddr.is_unspecified() {
+            request = request.option_ip(opt::REQUESTED_IP, addr);
+        }
+        lab.client(0, CLIENT, request);
+        lab.server(
+            1,
+            SERVER,
+            SERVER_MAC,
+            addr,
+            leased(reply(9, MessageType::ACK, SERVER), addr),
+        );
+        let a = lab.finish();
+        assert_eq!(
+            codes(&a).contains(&"broadcast-flag-ignored"),
+            expected,
+            "ciaddr {ciaddr}: {:?}",
+            codes(&a)
+        );
+    }
+    // An INFORM (ciaddr set) with the broadcast flag, ACKed by unicast to ciaddr.
+    let mut lab = Lab::new(Expectations::default());
+    lab.client(
+        0,
+        CLIENT,
+        req(10, MessageType::INFORM).broadcast(true).ciaddr(addr),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        addr,
+        reply(10, MessageType::ACK, SERVER),
+    );
+    let a = lab.finish();
+    assert!(
+        !codes(&a).contains(&"broadcast-flag-ignored"),
+        "{:?}",
+        codes(&a)
+    );
+}
+
 #[test]
 fn nak_rules_and_unselected_server() {
     let mut lab = Lab::new(Expectations::default());

@@ -179,6 +179,22 @@ pub struct ProbeArgs {
     pub write: Option<PathBuf>,
 }
 
+impl ProbeArgs {
+    /// The arguments of `dhcpscope probe --interface IFACE` with every other flag at its
+    /// default (the TUI's probe form starts from these).
+    pub fn for_interface(interface: &str) -> ProbeArgs {
+        #[derive(clap::Parser)]
+        struct Probe {
+            #[command(flatten)]
+            args: ProbeArgs,
+        }
+        let flag = format!("--interface={interface}");
+        <Probe as clap::Parser>::try_parse_from(["probe", flag.as_str()])
+            .map(|p| p.args)
+            .expect("the probe's defaults parse")
+    }
+}
+
 /// Exit statuses, as monitoring plugins use them.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_WARNING: u8 = 1;
@@ -220,8 +236,28 @@ fn mac_arg(flag: &str, s: &str) -> anyhow::Result<[u8; 6]> {
 }
 
 impl Plan {
-    /// Checks the arguments (no network access).
+    /// Checks the arguments (no network access); expectations come from the flags and the
+    /// config file.
     pub fn from_args(a: &ProbeArgs) -> anyhow::Result<Plan> {
+        Plan::build(a, || {
+            let e = &a.expect;
+            config::load(e.config.as_deref(), &e.servers, &e.subnets, e.slow_ms)
+        })
+    }
+
+    /// Like [`Plan::from_args`] with the expectations given, ignoring `a.expect`: no file is
+    /// read, so the TUI can check a probe form without I/O.
+    pub fn with_expectations(
+        a: &ProbeArgs,
+        expectations: config::Expectations,
+    ) -> anyhow::Result<Plan> {
+        Plan::build(a, || Ok(expectations))
+    }
+
+    fn build(
+        a: &ProbeArgs,
+        expectations: impl FnOnce() -> Result<config::Expectations, String>,
+    ) -> anyhow::Result<Plan> {
         let interface = a
             .interface
             .clone()
@@ -324,9 +360,7 @@ impl Plan {
             extra,
             relay,
         };
-        let e = &a.expect;
-        let expectations =
-            config::load(e.config.as_deref(), &e.servers, &e.subnets, e.slow_ms).map_err(usage)?;
+        let expectations = expectations().map_err(usage)?;
         Ok(Plan {
             interface,
             modes,
@@ -445,6 +479,8 @@ pub struct Session {
     decoder: FrameDecoder,
     last_send: Option<Instant>,
     pub log: RoundLog,
+    /// Told every transaction id as a request is about to use it.
+    xid_listener: Option<Box<dyn FnMut(u32, Mode) + Send>>,
 }
 
 impl Session {
@@ -465,7 +501,46 @@ impl Session {
             decoder: FrameDecoder::new(),
             last_send: None,
             log: RoundLog::default(),
+            xid_listener: None,
         })
+    }
+
+    /// Replaces the plan for the next rounds (the TUI's probe form). The interface stays the
+    /// one the handles were opened on.
+    pub fn set_plan(&mut self, plan: Plan) -> anyhow::Result<()> {
+        if plan.interface != self.plan.interface {
+            anyhow::bail!(
+                "the probe handles are open on {}, not {}",
+                crate::escape::escape_str(&self.plan.interface),
+                crate::escape::escape_str(&plan.interface)
+            );
+        }
+        self.plan = plan;
+        Ok(())
+    }
+
+    /// Calls `f` with each transaction id before the request that uses it is sent, so a
+    /// live view can mark the probe's messages as they are captured.
+    pub fn set_xid_listener(&mut self, f: Box<dyn FnMut(u32, Mode) + Send>) {
+        self.xid_listener = Some(f);
+    }
+
+    /// Drops the frames the capture queued since the last round (at most `limit` of reading),
+    /// so an idle session's next round judges only what answers it. Returns how many.
+    pub fn discard_pending(&mut self, limit: Duration) -> anyhow::Result<u64> {
+        let until = Instant::now() + limit;
+        let mut n = 0;
+        while Instant::now() < until {
+            if self
+                .source
+                .next_frame_timeout(Some(Duration::ZERO))?
+                .is_none()
+            {
+                break;
+            }
+            n += 1;
+        }
+        Ok(n)
     }
 
     fn interrupted(&self) -> bool {
@@ -682,6 +757,9 @@ impl Session {
             xid = xid.wrapping_add(1).max(1);
         }
         self.log.xids.push((xid, mode));
+        if let Some(f) = &mut self.xid_listener {
+            f(xid, mode);
+        }
         xid
     }
 
@@ -926,4 +1004,43 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(worst.exit_code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Expectations;
+
+    #[test]
+    fn for_interface_has_the_commands_defaults() {
+        let a = ProbeArgs::for_interface("eth0");
+        assert_eq!(a.interface.as_deref(), Some("eth0"));
+        assert_eq!(a.modes, [Mode::Discover]);
+        assert_eq!((a.wait, a.tries, a.count), (3.0, 1, 1));
+        assert_eq!(a.broadcast_flag, OnOff::On);
+        assert_eq!(a.format, ProbeFormat::Text);
+        assert!(a.mac.is_none() && a.options.is_empty() && a.expect.servers.is_empty());
+        // A name that looks like a flag stays a name.
+        assert_eq!(
+            ProbeArgs::for_interface("-D").interface.as_deref(),
+            Some("-D")
+        );
+    }
+
+    #[test]
+    fn with_expectations_checks_like_from_args_without_reading_the_expect_flags() {
+        let mut a = ProbeArgs::for_interface("eth0");
+        a.expect.servers = vec!["not-a-server".into()];
+        assert!(Plan::from_args(&a).is_err());
+        let e = Expectations {
+            servers: vec![ServerRef::Ip(Ipv4Addr::new(10, 0, 0, 1))],
+            ..Expectations::default()
+        };
+        let p = Plan::with_expectations(&a, e.clone()).unwrap();
+        assert_eq!(p.expectations, e);
+        assert_eq!(p.crafting.mac, craft::DEFAULT_MAC);
+        a.modes = vec![Mode::Inform];
+        let err = Plan::with_expectations(&a, e).unwrap_err().to_string();
+        assert!(err.contains("--ciaddr"), "{err}");
+    }
 }

@@ -3,6 +3,7 @@
 
 use super::ladder::{self, Ladder, Row};
 use super::packet::{self, PacketView};
+use super::probe::{self as tui_probe, ProbeOutcome, ProbeState};
 use super::reader::{Batch, Ended, FrameRef, Speed};
 use crate::analysis::{Analysis, Client, Expectations, MessageRecord, Severity};
 use crate::dhcp::Message;
@@ -34,15 +35,22 @@ pub enum Msg {
     },
     /// Periodic wake-up with the wall clock.
     Tick(Instant),
+    /// The probe thread is about to use this transaction id (its messages are marked).
+    ProbeXid(u32),
+    /// The probe ended: its verdict, or why it could not run.
+    ProbeDone(Result<ProbeOutcome, String>),
 }
 
 /// What `update` asks of the runtime.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Cmd {
     /// Read this frame from the file again and answer with [`Msg::FrameBytes`].
     ReadFrame(FrameRef),
     /// Pause or resume the reader.
     SetPaused(bool),
+    /// Run this probe on the probe thread (the form was submitted); the answers come back as
+    /// [`Msg::ProbeXid`] and [`Msg::ProbeDone`].
+    Probe(Box<crate::probe::Plan>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +222,8 @@ pub struct Model {
     pub findings_ready: bool,
     /// Client of the most recent packet (follow mode).
     last_client: Option<usize>,
+    /// The probe form, the probe in flight, its verdict and the probe's transaction ids.
+    pub probe: ProbeState,
 }
 
 impl Model {
@@ -223,6 +233,14 @@ impl Model {
         expectations: Expectations,
         speed: Speed,
     ) -> Model {
+        let probe_target = Err(match kind {
+            SourceKind::Live => "the probe handles are not open".to_owned(),
+            SourceKind::File => "probes need a live interface (-i): this view reads a file".into(),
+            SourceKind::Stdin => {
+                "probes need a live interface (-i): this view reads standard input".into()
+            }
+        });
+        let probe = ProbeState::new(probe_target, &expectations);
         Model {
             source_name: crate::escape::escape_str(&source_name.into()),
             source_kind: kind,
@@ -267,7 +285,18 @@ impl Model {
             last_findings_wall: None,
             findings_ready: false,
             last_client: None,
+            probe,
         }
+    }
+
+    /// Whether exchange `e` is one of our probes.
+    pub fn is_probe_exchange(&self, e: &crate::analysis::Exchange) -> bool {
+        self.probe.is_probe_xid(e.xid)
+    }
+
+    /// Whether the client took part in one of our probes.
+    pub fn is_probe_client(&self, c: &Client) -> bool {
+        !self.probe.xids.is_empty() && c.exchanges.iter().any(|e| self.is_probe_exchange(e))
     }
 
     /// The client under the cursor.
@@ -340,8 +369,18 @@ pub struct Heights {
 /// Rows taken by the header (2) and the footer (1).
 pub const CHROME_ROWS: u16 = 3;
 
+/// Header rows: two, and a third for the probe (running, or its verdict).
+pub fn header_rows(m: &Model) -> u16 {
+    2 + u16::from(m.probe.has_line())
+}
+
+/// Rows taken by the header and the footer.
+pub fn chrome_rows(m: &Model) -> u16 {
+    CHROME_ROWS + u16::from(m.probe.has_line())
+}
+
 pub fn heights(m: &Model) -> Heights {
-    let body = m.size.1.saturating_sub(CHROME_ROWS) as usize;
+    let body = m.size.1.saturating_sub(chrome_rows(m)) as usize;
     let (clients_box, timeline_box) = if m.wide() {
         (body, body)
     } else {
@@ -451,6 +490,39 @@ fn ingest(m: &mut Model, batch: Batch) {
     if m.follow {
         follow(m);
     }
+    track_probe(m);
+}
+
+/// Keeps the probe's client selected, its latest message in view (after a submit, until the
+/// user moves).
+fn track_probe(m: &mut Model) {
+    let Some(mac) = m.probe.track else {
+        return;
+    };
+    let Some(c) = client_index(&m.analysis, &mac) else {
+        return;
+    };
+    let Some(pos) = m.order.iter().position(|&i| i == c) else {
+        return;
+    };
+    if m.clients.pos != pos {
+        m.clients.pos = pos;
+        m.detail = None;
+        if m.focus == Pane::Detail {
+            m.focus = Pane::Timeline;
+        }
+    }
+    let h = heights(m);
+    m.clients.visible(h.clients);
+    let n = ladder::build(&m.analysis.clients[c]).messages.len();
+    m.timeline.pos = n.saturating_sub(1);
+    timeline_visible(m);
+}
+
+/// The user moved the selection: stop following the latest packet and the probe client.
+fn user_moved(m: &mut Model) {
+    m.follow = false;
+    m.probe.track = None;
 }
 
 /// Index of the client with this chaddr.
@@ -746,10 +818,7 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Key(_) => {}
         Msg::Resize(w, h) => {
             m.size = (w, h);
-            let hs = heights(m);
-            let len = m.order.len();
-            m.clients.clamp(len, hs.clients);
-            timeline_visible(m);
+            relayout(m);
         }
         Msg::Packets(batch) => {
             ingest(m, batch);
@@ -786,8 +855,32 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::Tick(now) => tick(m, now),
+        Msg::ProbeXid(xid) => m.probe.add_xid(xid),
+        Msg::ProbeDone(result) => {
+            let layout_before = m.probe.has_line();
+            m.probe.running = None;
+            m.status = match &result {
+                Ok(o) => format!(
+                    "probe {}: the verdict is in the header, p shows the report",
+                    o.status.name()
+                ),
+                Err(e) => format!("probe failed: {}", crate::escape::escape_str(e)),
+            };
+            m.probe.last = Some(result.map_err(|e| crate::escape::escape_str(&e)));
+            if !layout_before {
+                relayout(m);
+            }
+        }
     }
     Vec::new()
+}
+
+/// Keeps the selections in view after the body changed size.
+fn relayout(m: &mut Model) {
+    let hs = heights(m);
+    let len = m.order.len();
+    m.clients.clamp(len, hs.clients);
+    timeline_visible(m);
 }
 
 /// Longest a stream goes without findings while some exchange stays open.
@@ -867,6 +960,9 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         }
         return Vec::new();
     }
+    if m.probe.open {
+        return probe_form_key(m, &k);
+    }
     if m.fatal.is_some() {
         match k.code {
             KeyCode::Char('q') => m.quit = true,
@@ -886,6 +982,10 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     match k.code {
         KeyCode::Char('q') => m.quit = true,
         KeyCode::Char('?') => m.help = true,
+        KeyCode::Char('p') => {
+            m.probe.open = true;
+            m.probe.form.error = None;
+        }
         KeyCode::Char('/') => {
             m.input = Some(m.filter.clone());
         }
@@ -898,6 +998,7 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Char('f') => {
             m.follow = !m.follow;
+            m.probe.track = None;
             m.status = if m.follow {
                 "follow: on (selects the client of the latest packet)".into()
             } else {
@@ -928,6 +1029,40 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         }
     }
     Vec::new()
+}
+
+/// A key while the probe form is open; Enter sends the probe (as a [`Cmd::Probe`]).
+fn probe_form_key(m: &mut Model, k: &KeyEvent) -> Vec<Cmd> {
+    match tui_probe::form_key(&mut m.probe.form, k) {
+        None => Vec::new(),
+        Some(false) => {
+            m.probe.open = false;
+            Vec::new()
+        }
+        Some(true) => {
+            let had_line = m.probe.has_line();
+            match tui_probe::submit(&mut m.probe, &m.analysis.expectations) {
+                Err(why) => {
+                    m.probe.form.error = Some(why);
+                    Vec::new()
+                }
+                Ok((cmd, what, mac)) => {
+                    m.probe.open = false;
+                    m.probe.form.error = None;
+                    m.probe.track = Some(mac);
+                    m.follow = false;
+                    m.screen = Screen::Clients;
+                    m.status = format!("probing: {what}; its replies show in its timeline");
+                    if !had_line {
+                        relayout(m);
+                    }
+                    refresh_order(m);
+                    track_probe(m);
+                    vec![cmd]
+                }
+            }
+        }
+    }
 }
 
 fn set_filter(m: &mut Model, f: String) {
@@ -1011,7 +1146,7 @@ fn clients_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
                 let len = m.order.len();
                 m.clients.step(d, len, h.clients);
                 if m.clients.pos != before {
-                    m.follow = false;
+                    user_moved(m);
                     client_changed(m);
                 }
             }
@@ -1020,7 +1155,7 @@ fn clients_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
             if let Some(d) = movement(&k, h.timeline) {
                 let n = m.ladder().map_or(0, |l| l.messages.len());
                 m.timeline.step(d, n, 1 << 20);
-                m.follow = false;
+                user_moved(m);
                 timeline_visible(m);
                 if m.detail.is_some() {
                     m.detail = None;
@@ -1105,7 +1240,7 @@ fn jump_to_finding(m: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     };
     m.screen = Screen::Clients;
-    m.follow = false;
+    user_moved(m);
     m.clients.pos = pos;
     let h = heights(m);
     m.clients.visible(h.clients);
@@ -1149,7 +1284,7 @@ fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
         m.clients.pos = pos;
         let h = heights(m);
         m.clients.visible(h.clients);
-        m.follow = false;
+        user_moved(m);
         client_changed(m);
         return Vec::new();
     }
@@ -1181,7 +1316,7 @@ fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
                 m.clients.visible(h.clients);
                 m.timeline.pos = i as usize;
                 m.detail = None;
-                m.follow = false;
+                user_moved(m);
                 timeline_visible(m);
                 return Vec::new();
             }

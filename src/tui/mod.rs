@@ -8,6 +8,7 @@
 pub mod app;
 pub mod ladder;
 pub mod packet;
+pub mod probe;
 pub mod reader;
 pub mod view;
 
@@ -135,7 +136,7 @@ fn run_file(path: &Path, expectations: Expectations, speed: Speed) -> anyhow::Re
     };
     let model = Model::new(name, kind, expectations, speed);
     let reread = (!stdin).then(|| path.to_owned());
-    run_ui(source, opts, model, reread.as_deref(), false)
+    run_ui(source, opts, model, reread.as_deref(), false, None)
 }
 
 fn run_live(args: &TuiArgs, iface: &str, expectations: Expectations) -> anyhow::Result<ExitCode> {
@@ -147,6 +148,9 @@ fn run_live(args: &TuiArgs, iface: &str, expectations: Expectations) -> anyhow::
     opts.filter = args.filter.clone();
     opts.savefile = args.write.clone();
     let source = crate::live::LiveSource::open(&opts)?;
+    // The probe form's handles (capture and injection) need the privilege too: open them
+    // now, use them only when a probe is submitted.
+    let session = open_probe_session(iface, &expectations);
     if let Err(e) = crate::privilege::drop_privileges() {
         eprintln!("dhcpscope: warning: {e}");
     }
@@ -156,9 +160,25 @@ fn run_live(args: &TuiArgs, iface: &str, expectations: Expectations) -> anyhow::
         ..ReadOptions::default()
     };
     let name = format!("live {iface}");
-    let model = Model::new(name, SourceKind::Live, expectations, Speed::Load);
+    let mut model = Model::new(name, SourceKind::Live, expectations, Speed::Load);
+    let (target, session) = match session {
+        Ok(s) => (Ok(iface.to_owned()), Some(s)),
+        Err(why) => (Err(why), None),
+    };
+    model.probe.target = target;
     // Join the reader on exit: it closes the -w savefile properly.
-    run_ui(source, read, model, None, true)
+    run_ui(source, read, model, None, true, session)
+}
+
+/// The probe session for the form, or why probes are unavailable on `iface`.
+fn open_probe_session(
+    iface: &str,
+    expectations: &Expectations,
+) -> Result<crate::probe::Session, String> {
+    let args = crate::probe::ProbeArgs::for_interface(iface);
+    crate::probe::Plan::with_expectations(&args, expectations.clone())
+        .and_then(|plan| crate::probe::Session::open(plan, None))
+        .map_err(|e| crate::escape::escape_str(&format!("probes are unavailable: {e}")))
 }
 
 fn run_ui<S: reader::OffsetSource + Send + 'static>(
@@ -167,6 +187,7 @@ fn run_ui<S: reader::OffsetSource + Send + 'static>(
     mut model: Model,
     reread: Option<&Path>,
     join_reader: bool,
+    probe: Option<crate::probe::Session>,
 ) -> anyhow::Result<ExitCode> {
     model.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     // SIGINT/SIGTERM end the loop like `q`, so the terminal is restored.
@@ -184,6 +205,17 @@ fn run_ui<S: reader::OffsetSource + Send + 'static>(
                 });
                 let _ = tx.send(Msg::Ended(ended));
             })?
+    };
+    // Only the UI's Control holds the probe queue (the reader's copy was made before), so
+    // dropping it on exit ends the probe thread.
+    let mut control = control;
+    let probe_thread = match probe {
+        Some(session) => {
+            let (plans, handle) = probe::spawn_worker(session, tx.clone())?;
+            control.probe = Some(plans);
+            Some(handle)
+        }
+        None => None,
     };
     let mut terminal = ratatui::try_init()?;
     {
@@ -210,6 +242,15 @@ fn run_ui<S: reader::OffsetSource + Send + 'static>(
     ratatui::restore();
     control.stop.store(true, Ordering::Relaxed);
     control.paused.store(false, Ordering::Relaxed);
+    control.probe = None;
+    if let Some(h) = probe_thread {
+        if let Some(what) = &model.probe.running {
+            eprintln!(
+                "dhcpscope: waiting for the probe ({what}) to finish; a dora releases its lease"
+            );
+        }
+        let _ = h.join();
+    }
     if join_reader {
         let _ = reader_thread.join();
     }
@@ -266,7 +307,10 @@ fn event_loop(
         let start = Instant::now();
         let mut next = Some(first);
         while let Some(msg) = next {
-            if matches!(msg, Msg::Key(_) | Msg::Resize(..) | Msg::Ended(_)) {
+            if matches!(
+                msg,
+                Msg::Key(_) | Msg::Resize(..) | Msg::Ended(_) | Msg::ProbeDone(_)
+            ) {
                 urgent = true;
             }
             let cmds = update(model, msg);
@@ -291,6 +335,16 @@ pub fn run_cmds(
     for cmd in cmds {
         match cmd {
             Cmd::SetPaused(p) => control.paused.store(p, Ordering::Relaxed),
+            Cmd::Probe(plan) => {
+                let sent = control.probe.as_ref().is_some_and(|q| q.send(plan).is_ok());
+                if !sent {
+                    let more = update(
+                        model,
+                        Msg::ProbeDone(Err("the probe thread is not running".into())),
+                    );
+                    debug_assert!(more.is_empty());
+                }
+            }
             Cmd::ReadFrame(fref) => {
                 let data = match (reread, file.as_mut()) {
                     (_, Some(f)) => reader::read_frame(f, &fref),

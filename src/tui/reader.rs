@@ -107,11 +107,13 @@ impl Speed {
     }
 }
 
-/// What the reader thread shares with the UI.
+/// What the runtime's threads share with the UI: the reader's pause and stop flags, and the
+/// probe thread's queue (live mode, when the probe handles could be opened).
 #[derive(Debug, Clone, Default)]
 pub struct Control {
     pub paused: Arc<AtomicBool>,
     pub stop: Arc<AtomicBool>,
+    pub probe: Option<std::sync::mpsc::Sender<Box<crate::probe::Plan>>>,
 }
 
 /// Options of one read.

@@ -10,7 +10,8 @@
 
 use super::app::SourceKind;
 use super::app::{
-    CHROME_ROWS, DetailContent, Model, Pane, Screen, clients_box_height, heights, message_matches,
+    DetailContent, Model, Pane, Screen, chrome_rows, clients_box_height, header_rows, heights,
+    message_matches,
 };
 use super::ladder::{self, Row, arrow_label, exchange_label, outcome_is_bad};
 use super::packet::LineKind;
@@ -78,6 +79,25 @@ impl Theme {
             Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         }
     }
+    /// The `probe` tag on our probe's client and messages.
+    pub fn probe(self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::Blue)
+                .add_modifier(Modifier::BOLD | Modifier::ITALIC)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::ITALIC)
+        }
+    }
+    /// A probe verdict.
+    pub fn status(self, s: crate::probe::Status) -> Style {
+        use crate::probe::Status;
+        match s {
+            Status::Ok => self.ack().add_modifier(Modifier::BOLD),
+            Status::Warning => self.bad().add_modifier(Modifier::BOLD),
+            Status::Critical | Status::Unknown => self.nak(),
+        }
+    }
     pub fn highlight_bytes(self) -> Style {
         if self.color {
             Style::new().fg(Color::Black).bg(Color::Yellow)
@@ -110,21 +130,28 @@ pub fn view(m: &Model, f: &mut Frame) {
         f.render_widget(Paragraph::new("window too small"), area);
         return;
     }
+    let top = header_rows(m);
     let header = Rect::new(area.x, area.y, area.width, 2);
     let footer = Rect::new(area.x, area.bottom() - 1, area.width, 1);
     let body = Rect::new(
         area.x,
-        area.y + 2,
+        area.y + top,
         area.width,
-        area.height.saturating_sub(CHROME_ROWS),
+        area.height.saturating_sub(chrome_rows(m)),
     );
     draw_header(m, f, header, t);
+    if top > 2 {
+        draw_probe_line(m, f, Rect::new(area.x, area.y + 2, area.width, 1), t);
+    }
     match m.screen {
         Screen::Clients => draw_clients_screen(m, f, body, t),
         Screen::Servers => draw_servers(m, f, body, t),
         Screen::Findings => draw_findings(m, f, body, t),
     }
     draw_footer(m, f, footer, t);
+    if m.probe.open {
+        draw_probe_form(m, f, body, t);
+    }
     if m.help {
         draw_help(f, area, t);
     }
@@ -249,7 +276,11 @@ fn draw_header(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
 }
 
 fn keys_hint(m: &Model) -> &'static str {
+    let live = m.source_kind == SourceKind::Live;
     match (m.screen, m.focus) {
+        (Screen::Clients, Pane::Clients) if live => {
+            "↑↓ move  Enter timeline  p probe  / filter  s sort  f follow  1 clients 2 servers 3 findings  ? help  q quit"
+        }
         (Screen::Clients, Pane::Clients) => {
             "↑↓ move  Enter timeline  / filter  s sort  f follow  1 clients 2 servers 3 findings  ? help  q quit"
         }
@@ -438,16 +469,28 @@ fn draw_clients(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
             ),
             None => ("-".to_owned(), Style::new()),
         };
+        let host = c.hostname.as_deref().unwrap_or("-");
         let mut spans = vec![
             Span::styled(format!("{mark_s} "), mark_style),
             Span::raw(format!("{} ", fit(&c.mac_string(), 17))),
-            Span::raw(format!(
-                "{} ",
-                fit(c.hostname.as_deref().unwrap_or("-"), host_w)
-            )),
+        ];
+        if m.is_probe_client(c) {
+            // Our probe's client: the tag first, then what room is left of the hostname.
+            let tag = fit("probe", host_w.min(5));
+            let rest = host_w.saturating_sub(6);
+            spans.push(Span::styled(tag, t.probe()));
+            spans.push(Span::raw(if rest > 0 {
+                format!(" {} ", fit(c.hostname.as_deref().unwrap_or(""), rest))
+            } else {
+                format!("{} ", " ".repeat(host_w.saturating_sub(5)))
+            }));
+        } else {
+            spans.push(Span::raw(format!("{} ", fit(host, host_w))));
+        }
+        spans.extend([
             Span::raw(format!("{} ", fit(&addr, 15))),
             Span::styled(fit(&last, 16), last_style),
-        ];
+        ]);
         if show_seen {
             spans.push(Span::raw(format!(" {}", hms(c.last_seen))));
         }
@@ -495,6 +538,25 @@ impl Cells {
         } else {
             let cut: String = s.chars().take(room.saturating_sub(1)).collect();
             self.put(x, &format!("{cut}…"), style);
+        }
+    }
+    /// Restyles the cells of the first `word` found in `[x, end)` (the `probe` tag).
+    fn tag(&mut self, x: usize, end: usize, word: &str, style: Style) {
+        let end = end.min(self.cells.len());
+        let w: Vec<char> = word.chars().collect();
+        if x >= end || w.is_empty() {
+            return;
+        }
+        let at = (x..end.saturating_sub(w.len() - 1)).find(|&i| {
+            self.cells[i..i + w.len()]
+                .iter()
+                .map(|c| c.0)
+                .eq(w.iter().copied())
+        });
+        if let Some(i) = at {
+            for cell in &mut self.cells[i..i + w.len()] {
+                cell.1 = style;
+            }
         }
     }
     fn into_line(self, extra: Style) -> Line<'static> {
@@ -574,6 +636,9 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
     if let Some(h) = &client.hostname {
         title.push_str(&format!(" ({})", fit(h, 24).trim_end()));
     }
+    if m.is_probe_client(client) {
+        title.push_str(" · probe");
+    }
     let n = client.exchanges.len();
     title.push_str(&format!(
         " · {n} exchange{} ",
@@ -634,8 +699,13 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         match *row {
             Row::Exchange { ex } => {
                 let e = &client.exchanges[ex];
+                let probe = m.is_probe_exchange(e);
                 let digits = e.messages.first().map_or(3, |r| r.ts_digits.min(3));
-                let mut label = format!(" {} ", exchange_label(e));
+                let mut label = format!(
+                    " {}{} ",
+                    if probe { "probe · " } else { "" },
+                    exchange_label(e)
+                );
                 label.push_str(&format!("· {} ", hms_digits(e.start, digits)));
                 c.put(0, &"─".repeat(w), t.dim());
                 c.put_within(
@@ -644,6 +714,9 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
                     &label,
                     t.outcome(e.outcome).add_modifier(Modifier::BOLD),
                 );
+                if probe {
+                    c.tag(2, 9, "probe", t.probe());
+                }
             }
             Row::Dropped { ex } => {
                 let e = &client.exchanges[ex];
@@ -671,7 +744,11 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
                     .map(|i| i + 1);
                 let unexp = ladder::lane_server(r, &l.servers).is_some_and(unexpected);
                 let style = message_style(r, unexp, t);
+                let probe = m.is_probe_exchange(e);
                 let mut label = arrow_label(r);
+                if probe {
+                    label.insert_str(0, "probe ");
+                }
                 if !p.is_empty() && message_matches(r, &p, &mut scratch) {
                     label.push_str(" ◆");
                 }
@@ -681,6 +758,9 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
                     c.put(x[0] + 2, &"─".repeat(to.saturating_sub(x[0] + 2)), style);
                     c.put(to, "┤", style);
                     c.put_within(x[0] + 3, to.saturating_sub(1), &format!(" {label} "), style);
+                    if probe {
+                        c.tag(x[0] + 4, to.saturating_sub(1), "probe", t.probe());
+                    }
                 } else {
                     // Broadcast: the arrow reaches every server lane.
                     let to = x[lane.unwrap_or(x.len() - 1)];
@@ -688,6 +768,9 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
                     c.put(x[0] + 1, &"─".repeat(to.saturating_sub(x[0] + 2)), style);
                     c.put(to - 1, "▶", style);
                     c.put_within(x[0] + 2, to.saturating_sub(2), &format!(" {label} "), style);
+                    if probe {
+                        c.tag(x[0] + 3, to.saturating_sub(2), "probe", t.probe());
+                    }
                 }
             }
         }
@@ -1053,6 +1136,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("s", "sort: first/last seen, MAC, host, address, …"),
     ("f", "follow: select the client of the latest packet"),
     ("space", "pause / resume reading (replay, stdin, live)"),
+    ("p", "send a DHCP probe (live: -i), see its verdict"),
     ("1  2  3", "clients, servers, findings"),
     ("Enter (servers)", "clients served by that server"),
     ("Enter (findings)", "jump to the client and frame"),
@@ -1069,6 +1153,148 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// The header's third line: the probe in flight, or the last probe's verdict.
+fn draw_probe_line(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
+    let tag = Span::styled(" probe ", t.probe().add_modifier(Modifier::REVERSED));
+    let mut spans = vec![tag, Span::raw(" ")];
+    if let Some(what) = &m.probe.running {
+        spans.push(Span::styled(
+            format!("{what}: waiting for replies…"),
+            t.title(),
+        ));
+    } else {
+        match &m.probe.last {
+            Some(Ok(o)) => {
+                // `DHCP CRITICAL - summary | perf`: the status word coloured.
+                let line = &o.status_line;
+                let word = format!("DHCP {}", o.status.name());
+                match line.strip_prefix(&word) {
+                    Some(rest) => {
+                        spans.push(Span::styled(word, t.status(o.status)));
+                        spans.push(Span::raw(rest.to_owned()));
+                    }
+                    None => spans.push(Span::styled(line.clone(), t.status(o.status))),
+                }
+            }
+            Some(Err(e)) => spans.push(Span::styled(format!("failed: {e}"), t.nak())),
+            None => {}
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The probe form (`p`), over the body.
+fn draw_probe_form(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
+    let p = &m.probe;
+    let form = &p.form;
+    let report: Vec<&String> = p
+        .last
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(|o| o.report.iter().filter(|l| !l.trim().is_empty()).collect())
+        .unwrap_or_default();
+    let fixed = super::probe::Field::ALL.len() as u16 + 7;
+    let want = fixed + (report.len() as u16).min(16);
+    let r = centered(area, 100, want);
+    f.render_widget(Clear, r);
+    let title = match &p.target {
+        Ok(iface) => format!(" Probe on {} ", crate::escape::escape_str(iface)),
+        Err(_) => " Probe (unavailable) ".to_owned(),
+    };
+    let block = pane_block(title, true, t);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let w = inner.width as usize;
+    let label_w = 16;
+    let mut lines = Vec::new();
+    for field in super::probe::Field::ALL {
+        let selected = form.field == field;
+        let mut spans = vec![Span::styled(
+            format!(" {:<label_w$}", field.label()),
+            if selected { t.title() } else { t.dim() },
+        )];
+        match form.text(field) {
+            None => {
+                spans.push(Span::styled(format!("◀ {} ▶", form.mode.name()), t.title()));
+            }
+            Some(text) => {
+                let room = w.saturating_sub(label_w + 3);
+                if text.is_empty() && !selected {
+                    spans.push(Span::styled(
+                        fit(field.placeholder(form.mode), room),
+                        t.dim(),
+                    ));
+                } else {
+                    // Keep the end of a long value in view, where the typing happens.
+                    let shown = crate::escape::escape_str(text);
+                    let n = shown.chars().count();
+                    let shown: String = if n > room {
+                        shown.chars().skip(n - room).collect()
+                    } else {
+                        shown
+                    };
+                    spans.push(Span::raw(shown));
+                    if selected {
+                        spans.push(Span::styled("█", t.dim()));
+                    }
+                }
+            }
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(t.selected(true));
+        }
+        lines.push(line);
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        fit(&format!(" {}", super::probe::mode_help(form.mode)), w),
+        t.dim(),
+    ));
+    let problem = match (&p.target, &form.error) {
+        (Err(why), _) => Some(why.as_str()),
+        (Ok(_), Some(e)) => Some(e.as_str()),
+        (Ok(_), None) => None,
+    };
+    match (problem, &p.running) {
+        (Some(e), _) => lines.push(Line::styled(fit(&format!(" ! {e}"), w), t.nak())),
+        (None, Some(what)) => lines.push(Line::styled(
+            fit(&format!(" running: {what}"), w),
+            t.title(),
+        )),
+        (None, None) => lines.push(Line::raw("")),
+    }
+    let keys = if p.target.is_ok() {
+        " Enter send · Esc close · ↑↓ Tab field · ←→ space mode · Ctrl-u clear"
+    } else {
+        " Esc close"
+    };
+    lines.push(Line::styled(fit(keys, w), t.dim()));
+    // The last probe's report below, as far as it fits.
+    match &p.last {
+        Some(Ok(o)) => {
+            let room = (inner.height as usize).saturating_sub(lines.len() + 1);
+            if room > 0 {
+                lines.push(Line::styled(fit(" ── last probe ", w), t.dim()));
+                for (i, l) in report.iter().take(room).enumerate() {
+                    let style = if i == 0 {
+                        t.status(o.status)
+                    } else {
+                        Style::new()
+                    };
+                    lines.push(Line::styled(fit(&format!(" {l}"), w), style));
+                }
+            }
+        }
+        Some(Err(e)) => lines.push(Line::styled(
+            fit(&format!(" last probe failed: {e}"), w),
+            t.nak(),
+        )),
+        None => {}
+    }
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_help(f: &mut Frame, area: Rect, t: Theme) {
