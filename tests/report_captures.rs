@@ -240,9 +240,9 @@ fn dhcpd_initreboot_nak_then_dora() {
     assert_eq!(kinds(ca), [("INIT-REBOOT", "NO_ANSWER"), ("DORA", "ACK")]);
     assert_eq!(msg_types(&exchanges(ca)[0]), ["REQUEST"]);
     assert_eq!(exchanges(ca)[1]["address"], "10.0.0.101");
-    let silent: Vec<&Value> = with_code(&doc, "no-answer");
-    assert_eq!(silent.len(), 1, "{:?}", codes(&doc));
-    assert_eq!(silent[0]["client"], "02:10:00:00:00:0a");
+    // dhcpd's silence is what RFC 2131 §4.3.2 asks of a server without a record for the
+    // client: the exchange ends NO_ANSWER, but that is no finding.
+    assert!(with_code(&doc, "no-answer").is_empty(), "{:?}", codes(&doc));
 
     let s = server(&doc, LEGIT);
     assert_eq!(servers(&doc).len(), 1);
@@ -622,11 +622,14 @@ fn snaplen_280_replies_are_answers() {
         .collect();
     assert_eq!(replies.len(), 2);
     assert!(replies.iter().all(|m| m["yiaddr"] == "10.0.0.121"));
-    assert!(
-        with_code(&doc, "no-answer").is_empty(),
-        "{:?}",
-        problems(&doc)
-    );
+    // The capture cut the frames, not the sender: nothing is malformed.
+    for code in ["no-answer", "malformed-reply", "malformed-request"] {
+        assert!(
+            with_code(&doc, code).is_empty(),
+            "{code}: {:?}",
+            problems(&doc)
+        );
+    }
     assert_eq!(c["address"], "10.0.0.121");
 }
 

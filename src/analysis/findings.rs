@@ -3,7 +3,7 @@
 
 use super::config::Expectations;
 use super::{Client, Exchange, Kind, MessageRecord, Outcome, Server};
-use crate::dhcp::options::{self as opt, MessageType, colon_hex};
+use crate::dhcp::options::{self as opt, ColonHex, MessageType, colon_hex};
 use crate::dhcp::{Message, Value, Warning};
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -71,7 +71,7 @@ rules! {
     INFORM_ACK_LEASE_TIME = "inform-ack-lease-time", Warning, "RFC 2131 §4.3.5 and Table 3 (no lease time in ACK to INFORM)";
     INFORM_NAK = "inform-nak", Warning, "RFC 2131 §4.3.5 (the server answers INFORM with ACK)";
     MISSING_SERVER_ID = "missing-server-id", Warning, "RFC 2131 §4.3.1 Table 3 (server identifier MUST)";
-    NAK_WITH_CONFIG = "nak-with-config", Warning, "RFC 2131 §4.3.2 Table 3 (NAK carries only 53, 54, 56, 61, 82)";
+    NAK_WITH_CONFIG = "nak-with-config", Warning, "RFC 2131 §4.3.2 Table 3 (NAK carries only 53, 54, 56, 60, 61, 82; no sname or file)";
     REPLY_ECHOES_REQUEST_OPTION = "reply-echoes-request-option", Warning, "RFC 2131 Table 3 (50, 55, 57 MUST NOT appear in replies)";
     CLIENT_ID_NOT_ECHOED = "client-id-not-echoed", Info, "RFC 6842 §3 (server MUST echo the client identifier)";
     XID_MISMATCH = "xid-mismatch", Warning, "RFC 2131 §4.3.1 (reply xid copies the request's)";
@@ -165,7 +165,7 @@ impl FindingSink {
 
     pub(crate) fn nak_seen(&mut self, client: usize, ts: Timestamp) {
         let times = self.naks.entry(client).or_default();
-        times.retain(|t| ts.secs - t.secs <= NAK_STORM_WINDOW_SECS);
+        times.retain(|t| ts.secs.saturating_sub(t.secs) <= NAK_STORM_WINDOW_SECS);
         times.push(ts);
         if times.len() >= NAK_STORM_COUNT {
             match self.storms.iter_mut().find(|s| s.0 == client) {
@@ -239,8 +239,11 @@ impl FindingSink {
                         },
                     );
                 }
+                // A single unanswered message proves little (a roaming client's INIT-REBOOT
+                // gets silence by design, RFC 2131 §4.3.2): only retried requests count.
+                let retried = ex.retransmissions > 0;
                 match ex.outcome {
-                    Outcome::NoOffer => {
+                    Outcome::NoOffer if retried => {
                         out.add(NO_OFFER, Some(mac.clone()), None, ex.first_frame(), || {
                             format!(
                                 "{mac} sent DISCOVER {} and got no OFFER",
@@ -248,7 +251,7 @@ impl FindingSink {
                             )
                         })
                     }
-                    Outcome::NoAnswer => out.add(
+                    Outcome::NoAnswer if retried && ex.kind != Kind::InitReboot => out.add(
                         NO_ANSWER,
                         Some(mac.clone()),
                         ex.server_id,
@@ -302,21 +305,6 @@ impl FindingSink {
     }
 }
 
-/// Colon-hex display without allocating until it is written (replies are checked per packet).
-struct ColonHex<'a>(&'a [u8]);
-
-impl std::fmt::Display for ColonHex<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(":")?;
-            }
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
 fn times(n: u32) -> String {
     if n == 1 {
         "once".into()
@@ -327,10 +315,21 @@ fn times(n: u32) -> String {
 
 /// The first decoder warning that makes a packet malformed. RFC 3396 splits are legal and
 /// options hidden in overload have their own finding.
-fn malformation(m: &Message<'_>) -> Option<String> {
+/// A BOOTP packet with RFC 1497 vendor options has no option 53 and is not malformed; a
+/// frame cut by the capture's snaplen is the capture's doing, not the sender's.
+fn malformation(m: &Message<'_>, r: &MessageRecord) -> Option<String> {
     m.warnings
         .iter()
-        .find(|w| !matches!(w, Warning::Split { .. } | Warning::OnlyInOverload { .. }))
+        .find(|w| match w {
+            Warning::Split { .. } | Warning::OnlyInOverload { .. } | Warning::NoMessageType => {
+                false
+            }
+            Warning::Truncated { .. }
+            | Warning::TruncatedOption { .. }
+            | Warning::MissingLength { .. }
+            | Warning::MissingEnd { .. } => !r.snaplen_cut,
+            _ => true,
+        })
         .map(ToString::to_string)
 }
 
@@ -344,8 +343,7 @@ pub(crate) fn check_request(
     m: &Message<'_>,
     r: &MessageRecord,
 ) {
-    if r.warnings > 0 && !m.warnings.is_empty() {
-        let first = m.warnings[0].to_string();
+    if let Some(first) = malformation(m, r) {
         sink.add(
             MALFORMED_REQUEST,
             Some(client.mac_string()),
@@ -429,7 +427,7 @@ pub(crate) fn check_reply(
         ex.kind == Kind::Inform || solicit.is_some_and(|s| s.msg_type == Some(MessageType::INFORM));
     let c = || Some(mac.to_string());
 
-    if let Some(first) = malformation(m) {
+    if let Some(first) = malformation(m, r) {
         sink.add(MALFORMED_REPLY, None, sid, r.frame, || {
             format!("malformed {ty} from {}: {first}", server.id)
         });
@@ -491,11 +489,12 @@ pub(crate) fn check_reply(
                         | opt::SERVER_ID
                         | opt::MESSAGE
                         | opt::CLIENT_ID
+                        | opt::VENDOR_CLASS
                         | opt::RELAY_AGENT
                 )
             })
             .collect();
-        let addresses: Vec<String> = [
+        let mut addresses: Vec<String> = [
             ("yiaddr", m.yiaddr),
             ("ciaddr", m.ciaddr),
             ("siaddr", m.siaddr),
@@ -504,6 +503,12 @@ pub(crate) fn check_reply(
         .filter(|(_, a)| !a.is_unspecified())
         .map(|(n, a)| format!("{n} {a}"))
         .collect();
+        // Table 3: sname and file MUST NOT be used in a NAK.
+        for (field, text) in [("sname", m.sname_text()), ("file", m.file_text())] {
+            if text.is_some_and(|t| !t.is_empty()) {
+                addresses.push(format!("{field} set"));
+            }
+        }
         if !extra.is_empty() || !addresses.is_empty() {
             sink.add(NAK_WITH_CONFIG, None, sid, r.frame, || {
                 let mut what: Vec<String> = Vec::new();
@@ -555,7 +560,7 @@ pub(crate) fn check_reply(
         }
     }
     if let Some(s) = solicit {
-        if client.client_id.is_some() && m.first_option(opt::CLIENT_ID).is_none() && s.op == 1 {
+        if s.has_client_id && m.first_option(opt::CLIENT_ID).is_none() {
             sink.add(CLIENT_ID_NOT_ECHOED, None, sid, r.frame, || {
                 format!(
                     "{ty} from {} does not echo the client identifier",

@@ -37,10 +37,15 @@ use findings::FindingSink;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-pub const EXCHANGE_IDLE_SECS: i64 = 60;
+/// RFC 2131 §4.1 lets retransmissions back off to 64 s (±1 s of randomisation).
+pub const EXCHANGE_IDLE_SECS: i64 = 70;
 pub const EXCHANGE_MAX_SECS: i64 = 300;
 pub const MAX_MESSAGES_PER_EXCHANGE: usize = 32;
 pub const MAX_EXCHANGES_PER_CLIENT: usize = 256;
+/// A reply is matched against other clients' xids seen this recently (mismatch findings).
+const RECENT_XID_SECS: i64 = 10;
+/// Index entries are pruned every this many packets.
+const PRUNE_EVERY: u32 = 1 << 16;
 
 /// What an exchange is, from the message that started it (DEVELOPERS.md's protocol story).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,6 +154,10 @@ pub struct MessageRecord {
     pub latency_ms: Option<f64>,
     /// Decoder warnings on this packet.
     pub warnings: u16,
+    /// The capture kept fewer bytes than the frame had (snaplen).
+    pub snaplen_cut: bool,
+    /// The message carried a client identifier (option 61).
+    pub has_client_id: bool,
 }
 
 impl MessageRecord {
@@ -278,6 +287,10 @@ pub struct Server {
     pub first_frame: u64,
     /// Addresses offered or acked, a few of them for messages.
     pub sample_addresses: Vec<Ipv4Addr>,
+    /// It handed out at least one address.
+    handed_out: bool,
+    /// It handed out an address outside the expected subnets (when some are given).
+    outside_expected_subnets: bool,
 }
 
 impl Server {
@@ -295,6 +308,20 @@ impl Server {
             config::ServerRef::Mac(mac) => self.macs.contains(mac),
         }
     }
+
+    /// Expected when it matches a named server (if any were named) and every address it
+    /// handed out lies in the lease networks of concern (if any were named). A server that
+    /// handed out nothing gets no verdict from subnets alone. `None` without expectations.
+    fn is_expected(&self, e: &Expectations) -> Option<bool> {
+        if !e.given() {
+            return None;
+        }
+        if e.servers.is_empty() && !self.handed_out {
+            return None;
+        }
+        let named = e.servers.is_empty() || e.servers.iter().any(|r| self.matches(r));
+        Some(named && !self.outside_expected_subnets)
+    }
 }
 
 /// The analysis of a capture or a live interface so far.
@@ -311,7 +338,11 @@ pub struct Analysis {
     by_chaddr: HashMap<Vec<u8>, usize>,
     by_client_id: HashMap<Vec<u8>, usize>,
     /// (client, xid) → index into that client's `exchanges`.
-    open: HashMap<(usize, u32), usize>,
+    /// (client, xid) → number of that client's exchange counted from its first, dropped ones
+    /// included (so dropping the oldest needs no renumbering).
+    open: HashMap<(usize, u32), u64>,
+    /// DHCP packets since the indexes were last pruned.
+    since_prune: u32,
     by_server: HashMap<Ipv4Addr, usize>,
     /// xid → (client, time) of the latest client message with that xid.
     by_xid: HashMap<u32, (usize, Timestamp)>,
@@ -342,11 +373,21 @@ impl Analysis {
         if !m.has(crate::dhcp::field::CHADDR) || !matches!(m.op, 1 | 2) {
             return;
         }
+        // Leasequery (RFC 4388) is relay-to-server bookkeeping about other clients, not a
+        // client's exchange: its replies name chaddrs nobody asked for.
+        if m.message_type().is_some_and(|t| (10..=17).contains(&t.0)) {
+            return;
+        }
         self.finished = false;
         self.packets += 1;
         let ts = p.frame.ts;
         self.first_ts.get_or_insert(ts);
         self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+        self.since_prune += 1;
+        if self.since_prune >= PRUNE_EVERY {
+            self.since_prune = 0;
+            self.prune(ts);
+        }
         let record = self.record(p);
         let client = self.client_for(m, ts);
         if m.op == 1 {
@@ -382,6 +423,8 @@ impl Analysis {
             last_ts: p.frame.ts,
             latency_ms: None,
             warnings: (m.warnings.len() + p.udp.warnings.len()).min(usize::from(u16::MAX)) as u16,
+            snaplen_cut: p.frame.orig_len as usize > p.frame.data.len(),
+            has_client_id: m.first_option(opt::CLIENT_ID).is_some(),
         }
     }
 
@@ -453,7 +496,8 @@ impl Analysis {
             Some(MessageType::DISCOVER) => Kind::Dora,
             Some(MessageType::REQUEST) => {
                 if !m.ciaddr.is_unspecified() {
-                    if dst == Ipv4Addr::BROADCAST {
+                    // A relay forwards only broadcasts: with giaddr set it was a REBIND.
+                    if dst == Ipv4Addr::BROADCAST || !m.giaddr.is_unspecified() {
                         Kind::Rebind
                     } else {
                         Kind::Renew
@@ -480,9 +524,10 @@ impl Analysis {
         ts: Timestamp,
         msg_type: Option<MessageType>,
     ) -> Option<usize> {
-        let &i = self.open.get(&(client, xid))?;
+        let i = self.open_index(client, xid)?;
         let ex = self.clients[client].exchanges.get(i)?;
-        if ts.secs - ex.end.secs > EXCHANGE_IDLE_SECS || ts.secs - ex.start.secs > EXCHANGE_MAX_SECS
+        if ts.secs.saturating_sub(ex.end.secs) > EXCHANGE_IDLE_SECS
+            || ts.secs.saturating_sub(ex.start.secs) > EXCHANGE_MAX_SECS
         {
             return None;
         }
@@ -505,6 +550,29 @@ impl Analysis {
         (!restart).then_some(i)
     }
 
+    /// Index into the client's `exchanges` of the open exchange for `xid`, if still kept.
+    fn open_index(&self, client: usize, xid: u32) -> Option<usize> {
+        let number = *self.open.get(&(client, xid))?;
+        let kept = number.checked_sub(self.clients[client].exchanges_dropped)?;
+        usize::try_from(kept).ok()
+    }
+
+    /// Forgets index entries no later packet can use, so they grow with clients, not packets.
+    fn prune(&mut self, now: Timestamp) {
+        let clients = &self.clients;
+        self.open.retain(|&(client, xid), number| {
+            let c = &clients[client];
+            number
+                .checked_sub(c.exchanges_dropped)
+                .and_then(|i| c.exchanges.get(usize::try_from(i).ok()?))
+                .is_some_and(|e| {
+                    e.xid == xid && now.secs.saturating_sub(e.end.secs) <= EXCHANGE_IDLE_SECS
+                })
+        });
+        self.by_xid
+            .retain(|_, (_, t)| now.secs.saturating_sub(t.secs) <= RECENT_XID_SECS);
+    }
+
     fn new_exchange(&mut self, client: usize, xid: u32, kind: Kind, ts: Timestamp) -> usize {
         let c = &mut self.clients[client];
         // A client that moves on has given up on what it was waiting for.
@@ -518,17 +586,6 @@ impl Analysis {
         if c.exchanges.len() >= MAX_EXCHANGES_PER_CLIENT {
             c.exchanges.remove(0);
             c.exchanges_dropped += 1;
-            // Indices shift by one; forget open entries that pointed at the dropped one.
-            self.open.retain(|&(cl, _), i| {
-                if cl != client {
-                    return true;
-                }
-                if *i == 0 {
-                    return false;
-                }
-                *i -= 1;
-                true
-            });
         }
         let c = &mut self.clients[client];
         c.exchanges.push(Exchange {
@@ -548,7 +605,8 @@ impl Analysis {
             retransmissions: 0,
         });
         let i = c.exchanges.len() - 1;
-        self.open.insert((client, xid), i);
+        let number = c.exchanges_dropped + i as u64;
+        self.open.insert((client, xid), number);
         i
     }
 
@@ -627,17 +685,17 @@ impl Analysis {
 
     fn observe_reply(&mut self, client: usize, m: &Message<'_>, mut record: MessageRecord) {
         let ts = record.ts;
-        let idx = match self.open.get(&(client, m.xid)).copied().filter(|&i| {
+        let idx = match self.open_index(client, m.xid).filter(|&i| {
             self.clients[client]
                 .exchanges
                 .get(i)
-                .is_some_and(|e| ts.secs - e.end.secs <= EXCHANGE_IDLE_SECS)
+                .is_some_and(|e| ts.secs.saturating_sub(e.end.secs) <= EXCHANGE_IDLE_SECS)
         }) {
             Some(i) => i,
             None => {
                 // A reply with nothing to answer: capture started mid-exchange, a server
                 // answering what was never asked, or one that garbled xid or chaddr.
-                let recent = |t: Timestamp| ts.secs - t.secs <= 10;
+                let recent = |t: Timestamp| ts.secs.saturating_sub(t.secs) <= RECENT_XID_SECS;
                 let xid_owner = self
                     .by_xid
                     .get(&m.xid)
@@ -669,7 +727,7 @@ impl Analysis {
             }
         };
         reopen(&mut self.clients[client].exchanges[idx]);
-        let server = self.server_for(m, &record);
+        let server = self.server_for(&record);
         let server_id = self.servers[server].id;
 
         let ex = &self.clients[client].exchanges[idx];
@@ -731,6 +789,11 @@ impl Analysis {
                 Some(record.yiaddr)
             };
             if let Some(addr) = handed {
+                srv.handed_out = true;
+                let subnets = &self.expectations.subnets;
+                if !subnets.is_empty() && !subnets.iter().any(|n| n.contains(addr)) {
+                    srv.outside_expected_subnets = true;
+                }
                 push_unique(&mut srv.sample_addresses, addr, 8);
                 let prefix = match m.first_option(opt::SUBNET_MASK) {
                     Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]).leading_ones() as u8,
@@ -753,6 +816,8 @@ impl Analysis {
                 push_unique(&mut srv.lease_times, l, 16);
             }
         }
+
+        srv.expected = srv.is_expected(&self.expectations);
 
         // Exchange state.
         let ex = &mut self.clients[client].exchanges[idx];
@@ -825,7 +890,7 @@ impl Analysis {
         let lease_end = record
             .lease_time
             .filter(|l| *l != u32::MAX)
-            .map(|l| Timestamp::new(ts.secs + i64::from(l), ts.nanos));
+            .map(|l| Timestamp::new(ts.secs.saturating_add(i64::from(l)), ts.nanos));
         push_record(ex, record);
 
         if let Some(addr) = acked {
@@ -857,16 +922,16 @@ impl Analysis {
         self.leases.insert(addr, (client, ts, lease_end));
     }
 
-    fn server_for(&mut self, m: &Message<'_>, record: &MessageRecord) -> usize {
+    fn server_for(&mut self, record: &MessageRecord) -> usize {
         let (id, has_id) = match record.server_id {
             Some(id) => (id, true),
             None => (record.src_ip, false),
         };
         if let Some(&i) = self.by_server.get(&id) {
+            self.servers[i].has_server_id |= has_id;
             return i;
         }
         let i = self.servers.len();
-        let expected = self.expected(id, record);
         self.servers.push(Server {
             id,
             has_server_id: has_id,
@@ -882,28 +947,14 @@ impl Analysis {
             dns: Vec::new(),
             lease_times: Vec::new(),
             latencies_ms: Latencies::default(),
-            expected,
+            expected: None,
             first_frame: record.frame,
             sample_addresses: Vec::new(),
+            handed_out: false,
+            outside_expected_subnets: false,
         });
-        let _ = m;
         self.by_server.insert(id, i);
         i
-    }
-
-    /// Expected when it matches a named server (if any were named) and hands out addresses
-    /// only inside the lease networks of concern (if any were named). Re-evaluated at finish.
-    fn expected(&self, id: Ipv4Addr, record: &MessageRecord) -> Option<bool> {
-        let e = &self.expectations;
-        if !e.given() {
-            return None;
-        }
-        let named = e.servers.is_empty()
-            || e.servers.iter().any(|r| match r {
-                config::ServerRef::Ip(ip) => *ip == id || *ip == record.src_ip,
-                config::ServerRef::Mac(mac) => record.src_mac == Some(*mac),
-            });
-        Some(named)
     }
 
     /// Settles pending exchanges as of `now` (the end of the capture) and computes the
@@ -919,23 +970,13 @@ impl Analysis {
                 if ex.outcome != Outcome::Pending {
                     continue;
                 }
-                let gave_up = ex.retransmissions > 0 || now.secs - ex.end.secs > SETTLE_QUIET_SECS;
+                let gave_up = ex.retransmissions > 0
+                    || now.secs.saturating_sub(ex.end.secs) > SETTLE_QUIET_SECS;
                 ex.outcome = settle(ex, gave_up);
             }
         }
-        // Expectations by subnet need every address a server handed out.
-        let e = &self.expectations;
         for s in &mut self.servers {
-            if !e.given() {
-                s.expected = None;
-                continue;
-            }
-            let named = e.servers.is_empty() || e.servers.iter().any(|r| s.matches(r));
-            let in_subnets = e.subnets.is_empty()
-                || s.sample_addresses
-                    .iter()
-                    .all(|a| e.subnets.iter().any(|n| n.contains(*a)));
-            s.expected = Some(named && in_subnets);
+            s.expected = s.is_expected(&self.expectations);
         }
         self.findings = self
             .sink
@@ -945,6 +986,11 @@ impl Analysis {
     /// Client by chaddr.
     pub fn client(&self, chaddr: &[u8]) -> Option<&Client> {
         self.by_chaddr.get(chaddr).map(|&i| &self.clients[i])
+    }
+
+    /// Index in [`Analysis::clients`] of the client with this chaddr.
+    pub fn client_index(&self, chaddr: &[u8]) -> Option<usize> {
+        self.by_chaddr.get(chaddr).copied()
     }
 
     /// Worst severity among findings.
@@ -1042,8 +1088,10 @@ fn settle(ex: &Exchange, gave_up: bool) -> Outcome {
         .any(|m| m.msg_type == Some(MessageType::REQUEST));
     match ex.kind {
         _ if !gave_up => Outcome::Incomplete,
+        // A REQUEST went out (its OFFER may not have been captured): nobody answered it.
+        Kind::Dora if requested => Outcome::NoAnswer,
         Kind::Dora if ex.offers.is_empty() => Outcome::NoOffer,
-        Kind::Dora if !requested => Outcome::Incomplete,
+        Kind::Dora => Outcome::Incomplete,
         Kind::Bootp if ex.messages.iter().all(|m| !m.is_reply()) => Outcome::NoAnswer,
         Kind::Other if ex.messages.iter().all(MessageRecord::is_reply) => Outcome::Incomplete,
         _ => Outcome::NoAnswer,

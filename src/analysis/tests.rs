@@ -894,3 +894,239 @@ fn finish_mid_stream_does_not_split_an_exchange() {
         .collect();
     assert_eq!(kinds, [(Kind::Dora, Outcome::Ack)]);
 }
+
+#[test]
+fn relayed_request_with_ciaddr_is_a_rebind() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 1, 0, 9);
+    let relay = Ipv4Addr::new(10, 1, 0, 1);
+    // Captured on the server side: the relay unicasts it from port 67.
+    let relayed = UdpEndpoints {
+        src_ip: relay,
+        dst_ip: SERVER,
+        src_port: 67,
+        dst_mac: SERVER_MAC,
+        ..UdpEndpoints::client_broadcast([0x02, 0x67, 0, 0, 0, 1])
+    };
+    lab.send(
+        0,
+        relayed,
+        req(1, MessageType::REQUEST)
+            .ciaddr(addr)
+            .giaddr(relay)
+            .hops(1),
+    );
+    let a = lab.finish();
+    assert_eq!(a.clients[0].exchanges[0].kind, Kind::Rebind);
+}
+
+#[test]
+fn a_request_whose_offer_was_not_captured_is_no_answer_not_no_offer() {
+    let mut lab = Lab::new(Expectations::default());
+    let addr = Ipv4Addr::new(10, 0, 1, 9);
+    for at in [0u64, 4_000] {
+        lab.client(
+            at,
+            CLIENT,
+            req(2, MessageType::REQUEST)
+                .option_ip(opt::REQUESTED_IP, addr)
+                .option_ip(opt::SERVER_ID, SERVER),
+        );
+    }
+    let a = lab.finish();
+    assert_eq!(a.clients[0].exchanges[0].outcome, Outcome::NoAnswer);
+    assert!(!codes(&a).contains(&"no-offer"), "{:?}", codes(&a));
+    assert!(codes(&a).contains(&"no-answer"));
+}
+
+#[test]
+fn single_unanswered_messages_and_init_reboot_silence_are_not_findings() {
+    let mut lab = Lab::new(Expectations::default());
+    // A roaming client's INIT-REBOOT gets silence by design (RFC 2131 §4.3.2), retried or not.
+    let stale = Ipv4Addr::new(10, 0, 0, 200);
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, stale),
+    );
+    lab.client(
+        4_000,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, stale),
+    );
+    // One DISCOVER from another client, then nothing for 30 s.
+    lab.client(
+        5_000,
+        OTHER_CLIENT,
+        MessageBuilder::request(9, OTHER_CLIENT).message_type(MessageType::DISCOVER),
+    );
+    lab.client(
+        35_000,
+        CLIENT,
+        req(3, MessageType::INFORM).ciaddr(Ipv4Addr::new(10, 0, 0, 5)),
+    );
+    lab.server(
+        35_001,
+        SERVER,
+        SERVER_MAC,
+        Ipv4Addr::new(10, 0, 0, 5),
+        reply(3, MessageType::ACK, SERVER),
+    );
+    let a = lab.finish();
+    let c = codes(&a);
+    assert!(
+        !c.contains(&"no-answer") && !c.contains(&"no-offer"),
+        "{c:?}"
+    );
+    assert_eq!(a.clients[1].exchanges[0].outcome, Outcome::NoOffer);
+}
+
+#[test]
+fn bootp_vendor_options_are_not_malformed() {
+    let mut lab = Lab::new(Expectations::default());
+    // RFC 1497 vendor options, no option 53: a healthy BOOTP client.
+    lab.client(
+        0,
+        CLIENT,
+        MessageBuilder::request(1, CLIENT).option(opt::HOSTNAME, b"printer"),
+    );
+    let a = lab.finish();
+    assert!(!codes(&a).contains(&"malformed-request"), "{:?}", codes(&a));
+    assert_eq!(a.clients[0].exchanges[0].kind, Kind::Bootp);
+}
+
+#[test]
+fn nak_may_carry_vendor_class_but_not_sname() {
+    let mut lab = Lab::new(Expectations::default());
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, Ipv4Addr::new(172, 16, 0, 1)),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        Ipv4Addr::BROADCAST,
+        reply(1, MessageType::NAK, SERVER)
+            .broadcast(true)
+            .option(opt::VENDOR_CLASS, b"vendor"),
+    );
+    let clean = lab.finish();
+    assert!(
+        !codes(&clean).contains(&"nak-with-config"),
+        "{:?}",
+        codes(&clean)
+    );
+
+    let mut lab = Lab::new(Expectations::default());
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, Ipv4Addr::new(172, 16, 0, 1)),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        Ipv4Addr::BROADCAST,
+        reply(1, MessageType::NAK, SERVER)
+            .broadcast(true)
+            .sname(b"boot-server"),
+    );
+    let a = lab.finish();
+    assert!(finding(&a, "nak-with-config").message.contains("sname set"));
+}
+
+#[test]
+fn expected_subnets_judge_every_address_and_give_no_verdict_without_any() {
+    let e = Expectations {
+        subnets: vec!["10.0.0.0/16".parse().unwrap()],
+        ..Expectations::default()
+    };
+    let mut lab = Lab::new(e);
+    // A server that only NAKs hands out nothing: subnets alone cannot judge it.
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType::REQUEST).option_ip(opt::REQUESTED_IP, Ipv4Addr::new(10, 0, 1, 1)),
+    );
+    lab.server(
+        1,
+        ROGUE,
+        ROGUE_MAC,
+        Ipv4Addr::BROADCAST,
+        reply(1, MessageType::NAK, ROGUE).broadcast(true),
+    );
+    // The legit server's ninth address is outside: every address counts, not a sample.
+    for i in 0..9u32 {
+        let mac = [0x02, 0x20, 0, 0, 0, i as u8];
+        let addr = if i == 8 {
+            Ipv4Addr::new(172, 20, 0, 8)
+        } else {
+            Ipv4Addr::new(10, 0, 1, i as u8 + 10)
+        };
+        let xid = 100 + i;
+        lab.client(
+            10 + u64::from(i) * 10,
+            mac,
+            MessageBuilder::request(xid, mac).message_type(MessageType::DISCOVER),
+        );
+        lab.send(
+            11 + u64::from(i) * 10,
+            UdpEndpoints::server_reply(SERVER_MAC, SERVER, mac, addr),
+            leased(
+                MessageBuilder::reply(xid, mac)
+                    .message_type(MessageType::OFFER)
+                    .option_ip(opt::SERVER_ID, SERVER),
+                addr,
+            ),
+        );
+    }
+    let a = lab.finish();
+    let verdicts: Vec<(Ipv4Addr, Option<bool>)> =
+        a.servers.iter().map(|s| (s.id, s.expected)).collect();
+    assert_eq!(verdicts, [(ROGUE, None), (SERVER, Some(false))]);
+}
+
+#[test]
+fn leasequery_is_not_a_client_exchange() {
+    let mut lab = Lab::new(Expectations::default());
+    lab.client(
+        0,
+        CLIENT,
+        req(1, MessageType(10)).ciaddr(Ipv4Addr::new(10, 0, 0, 9)),
+    );
+    lab.server(
+        1,
+        SERVER,
+        SERVER_MAC,
+        Ipv4Addr::new(10, 0, 0, 2),
+        MessageBuilder::reply(1, OTHER_CLIENT)
+            .message_type(MessageType(13))
+            .option_ip(opt::SERVER_ID, SERVER),
+    );
+    let a = lab.finish();
+    assert!(a.clients.is_empty());
+    assert!(a.findings.is_empty(), "{:?}", codes(&a));
+}
+
+#[test]
+fn indexes_stay_bounded_when_one_client_sends_endless_xids() {
+    let mut lab = Lab::new(Expectations::default());
+    let n = PRUNE_EVERY as u64 * 2;
+    for i in 0..n {
+        // One DISCOVER per 10 ms, each with a new xid.
+        lab.client(i * 10, CLIENT, req(i as u32, MessageType::DISCOVER));
+    }
+    let a = lab.finish();
+    // Only the last ~70 s of xids can still be joined: 7 000 at this rate, plus one prune period.
+    let bound = 7_000 + PRUNE_EVERY as usize;
+    assert!(a.open.len() <= bound, "open index holds {}", a.open.len());
+    assert!(
+        a.by_xid.len() <= bound,
+        "xid index holds {}",
+        a.by_xid.len()
+    );
+    assert_eq!(a.clients[0].exchanges.len(), MAX_EXCHANGES_PER_CLIENT);
+}

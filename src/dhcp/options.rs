@@ -442,10 +442,26 @@ impl SubOption<'_> {
     }
 }
 
+impl SubOption<'_> {
+    /// The value alone, escaped: `Display` shows it after the name and code.
+    pub fn value(&self) -> SubOptionValue<'_> {
+        SubOptionValue(self)
+    }
+}
+
+/// Display adapter for a sub-option's value (see [`SubOption::value`]).
+pub struct SubOptionValue<'a>(&'a SubOption<'a>);
+
 impl fmt::Display for SubOption<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): ", self.name(), self.code)?;
-        match (self.code, self.data) {
+        write!(f, "{} ({}): {}", self.name(), self.code, self.value())
+    }
+}
+
+impl fmt::Display for SubOptionValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match (s.code, s.data) {
             (5 | 11, &[a, b, c, d]) => write!(f, "{}", Ipv4Addr::new(a, b, c, d)),
             (1 | 2 | 6, d) if d.iter().all(|b| b.is_ascii_graphic() || *b == b' ') => {
                 f.write_str(&escape_bytes(d))
@@ -707,6 +723,12 @@ fn dns_walk(
         let mut jumps = 0;
         loop {
             let Some(&len) = data.get(cursor) else {
+                // Option 81 may carry a partial name without the root label (RFC 4702
+                // §2.3.1): without compression, ending at a label boundary ends the name.
+                if !allow_pointers && cursor == data.len() && !jumped {
+                    pos = cursor;
+                    break;
+                }
                 return Err("name runs past the end of the option");
             };
             if len == 0 {
@@ -766,6 +788,21 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// Lower-case colon-separated hex without allocating until written.
+pub struct ColonHex<'a>(pub &'a [u8]);
+
+impl fmt::Display for ColonHex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Lower-case colon-separated hex, as MAC addresses are written.

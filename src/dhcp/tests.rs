@@ -296,6 +296,10 @@ fn client_fqdn_ascii_and_wire_format() {
     assert!(matches!(v, Value::ClientFqdn { flags: 1, ref name, .. } if name == "host.example"));
     let v = Value::decode(81, b"\x05\x00\x00\x04host\x07example\x00");
     assert!(matches!(v, Value::ClientFqdn { flags: 5, ref name, .. } if name == "host.example"));
+    // A partial name has no root label (RFC 4702 §2.3.1).
+    let v = Value::decode(81, b"\x05\x00\x00\x04host");
+    assert!(matches!(v, Value::ClientFqdn { flags: 5, ref name, .. } if name == "host"));
+    assert_eq!(options::check(81, b"\x05\x00\x00\x04host"), None);
 }
 
 #[test]

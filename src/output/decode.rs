@@ -1,6 +1,6 @@
 //! `dhcpscope decode`: one block (text) or one JSON object (jsonl) per DHCP packet.
 
-use crate::dhcp::options::{self, Value, colon_hex, hex};
+use crate::dhcp::options::{self, ColonHex, Value, colon_hex, hex};
 use crate::dhcp::{Area, MAGIC_COOKIE, Message, field};
 use crate::escape::escape_bytes;
 use crate::pipeline::Packet;
@@ -72,20 +72,6 @@ struct Display<T>(T);
 impl<T: std::fmt::Display> Serialize for Display<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&self.0)
-    }
-}
-
-struct ColonHex<'a>(&'a [u8]);
-
-impl std::fmt::Display for ColonHex<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(":")?;
-            }
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
     }
 }
 
@@ -212,7 +198,7 @@ pub fn value_json(v: &Value<'_>) -> Json {
         } => json!({"flags": flags, "rcode1": rcode1, "rcode2": rcode2, "name": name}),
         Value::RelayAgent(subs) => json!(
             subs.iter()
-                .map(|s| json!({"code": s.code, "name": s.name(), "value": s.to_string().split_once(": ").map(|x| x.1.to_string())}))
+                .map(|s| json!({"code": s.code, "name": s.name(), "value": s.value().to_string()}))
                 .collect::<Vec<_>>()
         ),
         Value::Auth {
