@@ -5,6 +5,11 @@
 //! `INSTA_UPDATE=always cargo test --test tui_render` (CI=true makes insta refuse new ones).
 
 use dhcpscope::analysis::Expectations;
+use dhcpscope::craft::{BROADCAST_MAC, UdpEndpoints, udp_frame};
+use dhcpscope::dhcp::MessageBuilder;
+use dhcpscope::dhcp::options::{self as opt, MessageType};
+use dhcpscope::pcap_writer::PcapWriter;
+use dhcpscope::time::Timestamp;
 use dhcpscope::tui::app::{DetailContent, Pane, Screen};
 use dhcpscope::tui::reader::Control;
 use dhcpscope::tui::{Model, Msg, load_model, run_cmds, update, view};
@@ -13,7 +18,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
-use std::path::Path;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
 
 const SHOWCASE: &str = "captures/lab-showcase.pcap";
 
@@ -219,8 +225,88 @@ fn servers_view() {
     // Enter lists the clients that server served.
     keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
     assert_eq!(m.screen, Screen::Clients);
-    assert_eq!(m.filter, "192.168.66.1");
+    assert_eq!(m.filter, "server:192.168.66.1");
     assert_eq!(m.order.len(), 4);
+}
+
+/// Writes `frames` to a pcap named after the test, returns its path.
+fn write_pcap(name: &str, frames: &[(Timestamp, Vec<u8>)]) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "dhcpscope-render-{name}-{}.pcap",
+        std::process::id()
+    ));
+    let mut w = PcapWriter::new(std::fs::File::create(&path).unwrap()).unwrap();
+    for (t, f) in frames {
+        w.write_frame(*t, f).unwrap();
+    }
+    path
+}
+
+/// Enter on a server lists exactly the clients it answered: 10.0.0.1 is not 10.0.0.10.
+#[test]
+fn servers_enter_filters_on_that_server_exactly() {
+    let t = |ms: i64| Timestamp::new(1_795_000_000 + ms / 1000, (ms % 1000) as u32 * 1_000_000);
+    let mut frames = Vec::new();
+    for (i, server) in [[10, 0, 0, 1], [10, 0, 0, 10], [10, 0, 0, 100]]
+        .into_iter()
+        .enumerate()
+    {
+        let server = Ipv4Addr::from(server);
+        let chaddr = [2, 0x10, 0, 0, 0, 0x0a + i as u8];
+        let smac = [2, 0x53, 0, 0, 0, 1 + i as u8];
+        let discover = MessageBuilder::request(0x100 + i as u32, chaddr)
+            .message_type(MessageType::DISCOVER)
+            .build();
+        let offer = MessageBuilder::reply(0x100 + i as u32, chaddr)
+            .message_type(MessageType::OFFER)
+            .yiaddr(Ipv4Addr::new(10, 0, 0, 150 + i as u8))
+            .option_ip(opt::SERVER_ID, server)
+            .build();
+        let ends = UdpEndpoints::server_reply(smac, server, BROADCAST_MAC, Ipv4Addr::BROADCAST);
+        frames.push((
+            t(1000 * i as i64),
+            udp_frame(&UdpEndpoints::client_broadcast(chaddr), &[], &discover),
+        ));
+        frames.push((t(1000 * i as i64 + 1), udp_frame(&ends, &[], &offer)));
+    }
+    let path = write_pcap("servers-exact", &frames);
+    let p = path.to_str().unwrap().to_owned();
+    let mut m = model(&p, Expectations::default(), (100, 30));
+    let _ = std::fs::remove_file(&path);
+    // A plain 10.0.0.1 typed in the filter matches all three (substring).
+    keys(&mut m, &p, &[KeyCode::Char('/')]);
+    keys(&mut m, &p, &chars("10.0.0.1"));
+    keys(&mut m, &p, &[KeyCode::Enter]);
+    assert_eq!(m.order.len(), 3);
+    keys(&mut m, &p, &[KeyCode::Esc, KeyCode::Char('2')]);
+    assert_eq!(m.analysis.servers[0].id, Ipv4Addr::new(10, 0, 0, 1));
+    let served = |m: &Model| -> Vec<String> {
+        m.order
+            .iter()
+            .map(|&i| m.analysis.clients[i].mac_string())
+            .collect()
+    };
+    keys(&mut m, &p, &[KeyCode::Enter]);
+    assert_eq!(m.filter, "server:10.0.0.1");
+    assert_eq!(served(&m), ["02:10:00:00:00:0a"]);
+    assert_eq!(m.status, "clients served by 10.0.0.1 (1 clients)");
+    // In its timeline, n goes to that server's reply.
+    keys(&mut m, &p, &[KeyCode::Enter, KeyCode::Char('n')]);
+    let r = m.selected_message().unwrap();
+    assert_eq!((r.type_name().as_ref(), r.frame), ("OFFER", 2));
+    keys(
+        &mut m,
+        &p,
+        &[KeyCode::Char('2'), KeyCode::Down, KeyCode::Enter],
+    );
+    assert_eq!(m.filter, "server:10.0.0.10");
+    assert_eq!(served(&m), ["02:10:00:00:00:0b"]);
+    // Typed, the same filter works; while its address is incomplete nothing matches.
+    keys(&mut m, &p, &[KeyCode::Char('/'), KeyCode::Backspace]);
+    assert_eq!(m.filter, "server:10.0.0.1");
+    assert_eq!(served(&m), ["02:10:00:00:00:0a"]);
+    keys(&mut m, &p, &[KeyCode::Backspace, KeyCode::Backspace]);
+    assert!(m.order.is_empty());
 }
 
 #[test]
@@ -373,63 +459,212 @@ fn loading_shows_a_screen_before_any_packet() {
     insta::assert_snapshot!("loading_80x24", render(&m).backend());
 }
 
-/// Every symbol on screen, checked for control characters, ESC and bidi controls.
-fn assert_clean(screen: &str) {
-    for c in screen.chars() {
-        let u = c as u32;
-        let control = (u < 0x20 && c != '\n') || u == 0x7f || (0x80..=0x9f).contains(&u);
-        let bidi = matches!(u, 0x061c | 0x200e | 0x200f | 0x202a..=0x202e | 0x2066..=0x2069);
-        assert!(
-            !control && !bidi,
-            "raw control U+{u:04X} reached the screen"
-        );
+/// Whether `s` can go to a terminal as it is (no C0/C1 control, DEL, bidi or zero-width
+/// character): the crate's own test, `escape::is_clean`, with the backslashes of the escapes
+/// themselves allowed.
+fn terminal_safe(s: &str) -> bool {
+    let plain = dhcpscope::escape::is_clean(&s.replace('\\', ""));
+    assert_eq!(plain, dhcpscope::tui::is_terminal_safe(s), "{s:?}");
+    plain
+}
+
+fn assert_safe<'a>(what: &str, strings: impl IntoIterator<Item = &'a str>) {
+    for s in strings {
+        assert!(terminal_safe(s), "{what}: terminal-unsafe {s:?}");
     }
 }
 
+/// Hostile bytes from the wire, a hostile file name and hostile typing never reach the
+/// terminal raw, in any pane. Checking the rendered buffer alone proves nothing: ratatui drops
+/// control and zero-width characters itself (and column widths cut the rest). So this checks
+/// the strings the model and the views build: the model's here, and every span the view hands
+/// to ratatui in `view::para`, which asserts it in debug builds (see the next test). The
+/// screens must show the escaped forms.
 #[test]
-fn hostile_hostname_never_reaches_the_terminal_raw() {
-    let path = "captures/hostile-hostname.pcap";
-    let mut m = model(path, Expectations::default(), (160, 60));
+fn hostile_strings_never_reach_the_terminal_raw() {
+    use dhcpscope::probe::{Mode, Status, Verdict};
+    use dhcpscope::tui::probe::ProbeOutcome;
+    // The capture under a hostile name; its server unexpected, so there are findings.
+    let dir = std::env::temp_dir().join(format!("dhcpscope-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("evil\x1b[2J\u{202e}gnp.pcap");
+    std::fs::copy("captures/hostile-hostname.pcap", &path).unwrap();
+    let p = path.to_str().unwrap().to_owned();
+    let expect =
+        dhcpscope::analysis::config::load(None, &["10.0.0.99".to_owned()], &[], None).unwrap();
+    let mut m = model(&p, expect, (160, 60));
+    assert!(!m.analysis.findings.is_empty());
     let h = m.analysis.clients[0].hostname.clone().unwrap();
     assert!(h.contains("\\x1b[31m"), "{h}");
     let mut screens = vec![text(render(&m).backend().buffer())];
-    keys(&mut m, path, &[KeyCode::Enter, KeyCode::Enter]);
+    assert!(
+        screens[0].contains("evil\\x1b[2J\\u{202e}gnp.pcap"),
+        "{}",
+        screens[0]
+    );
+
+    // Timeline, then the packet detail, every line of it selected once.
+    keys(&mut m, &p, &[KeyCode::Enter]);
+    screens.push(text(render(&m).backend().buffer()));
+    keys(&mut m, &p, &[KeyCode::Enter]);
     let DetailContent::Ready(v) = &m.detail.as_ref().unwrap().content else {
         panic!("detail not loaded");
     };
-    // The option 12 line is in the tree, escaped.
+    let v = v.clone();
     let line = v
         .lines
         .iter()
         .find(|l| l.label.contains("Host Name"))
         .unwrap();
     assert!(line.value.contains("\\x1b]52;c;"), "{}", line.value);
-    assert!(line.value.contains("\\u{202e}"), "{}", line.value);
-    for l in &v.lines {
-        assert_clean(&l.label);
-        assert_clean(&l.value);
-    }
-    // Walk the whole tree so every line is drawn once.
+    assert!(
+        line.value.contains("\\u{202e}txt.exe\\x7f"),
+        "{}",
+        line.value
+    );
+    assert_safe(
+        "packet view",
+        v.lines
+            .iter()
+            .flat_map(|l| [l.label.as_str(), l.value.as_str()]),
+    );
     for _ in 0..v.lines.len() {
         screens.push(text(render(&m).backend().buffer()));
-        keys(&mut m, path, &[KeyCode::Down]);
-    }
-    // The filter echo escapes what is typed too.
-    keys(
-        &mut m,
-        path,
-        &[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('/')],
-    );
-    keys(&mut m, path, &chars("evil"));
-    screens.push(text(render(&m).backend().buffer()));
-    for s in &screens {
-        assert_clean(s);
+        keys(&mut m, &p, &[KeyCode::Down]);
     }
     assert!(
-        screens[1].contains("evil\\x01\\x07\\x08\\x1b[31mRED"),
+        screens[2].contains("evil\\x01\\x07\\x08\\x1b[31mRED"),
         "{}",
-        screens[1]
+        screens[2]
     );
+
+    // Servers and findings, every row selected once.
+    keys(
+        &mut m,
+        &p,
+        &[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('2')],
+    );
+    for _ in 0..m.analysis.servers.len() {
+        screens.push(text(render(&m).backend().buffer()));
+        keys(&mut m, &p, &[KeyCode::Down]);
+    }
+    keys(&mut m, &p, &[KeyCode::Char('3')]);
+    for _ in 0..m.analysis.findings.len() {
+        screens.push(text(render(&m).backend().buffer()));
+        keys(&mut m, &p, &[KeyCode::Down]);
+    }
+    keys(&mut m, &p, &[KeyCode::Char('1'), KeyCode::Char('?')]);
+    screens.push(text(render(&m).backend().buffer()));
+    keys(&mut m, &p, &[KeyCode::Esc]);
+
+    // What is typed: the filter (echo, list title, footer) and a probe form field.
+    keys(&mut m, &p, &[KeyCode::Char('/')]);
+    keys(&mut m, &p, &chars("evil\u{202e}\u{2066}"));
+    screens.push(text(render(&m).backend().buffer()));
+    keys(&mut m, &p, &[KeyCode::Enter]);
+    screens.push(text(render(&m).backend().buffer()));
+    assert!(
+        screens.last().unwrap().contains("/evil\\u{202e}\\u{2066}"),
+        "{}",
+        screens.last().unwrap()
+    );
+    keys(
+        &mut m,
+        &p,
+        &[KeyCode::Char('p'), KeyCode::Down, KeyCode::Down],
+    );
+    keys(&mut m, &p, &chars("host\u{202e}exe"));
+    let form = text(render(&m).backend().buffer());
+    assert!(form.contains("host\\u{202e}exe"), "{form}");
+    screens.push(form);
+
+    // A probe verdict whose text carries hostile bytes, then a failure that does.
+    let plan = m.probe.form.plan("eth0", &Expectations::default()).unwrap();
+    let verdict = Verdict {
+        status: Status::Critical,
+        summary: "rogue says \x1b]0;owned\x07\u{202e}".into(),
+        sent: 1,
+        sent_by_mode: vec![(Mode::Discover, 1)],
+        replies: Vec::new(),
+        servers: Vec::new(),
+        silent_expected: Vec::new(),
+        findings: Vec::new(),
+        notes: vec!["note \x1b[2J\u{9b}".into()],
+    };
+    update(
+        &mut m,
+        Msg::ProbeDone(Ok(ProbeOutcome::from_verdict(&plan, &verdict))),
+    );
+    let report = text(render(&m).backend().buffer());
+    assert!(report.contains("note \\x1b[2J\\u{009b}"), "{report}");
+    screens.push(report);
+    keys(&mut m, &p, &[KeyCode::Esc]);
+    screens.push(text(render(&m).backend().buffer()));
+    update(
+        &mut m,
+        Msg::ProbeDone(Err("sending failed: \x1b[31m\u{202e}".into())),
+    );
+    screens.push(text(render(&m).backend().buffer()));
+    keys(&mut m, &p, &[KeyCode::Char('p')]);
+    screens.push(text(render(&m).backend().buffer()));
+    keys(&mut m, &p, &[KeyCode::Esc]);
+
+    // The error screen.
+    update(
+        &mut m,
+        Msg::Ended(dhcpscope::tui::reader::Ended {
+            fatal: Some("read error: \x1b]52;c;x\x07\u{202e}".into()),
+            ..Default::default()
+        }),
+    );
+    let err = text(render(&m).backend().buffer());
+    assert!(
+        err.contains("read error: \\x1b]52;c;x\\x07\\u{202e}"),
+        "{err}"
+    );
+    screens.push(err);
+
+    // The strings the model keeps for display.
+    let a = &m.analysis;
+    let mut model_strings: Vec<&str> = vec![&m.source_name, &m.status];
+    model_strings.extend(m.fatal.as_deref());
+    for c in &a.clients {
+        model_strings.extend(c.hostname.as_deref());
+        model_strings.extend(c.vendor_class.as_deref());
+    }
+    for f in &a.findings {
+        model_strings.push(&f.message);
+        model_strings.extend(f.client.as_deref());
+    }
+    match &m.probe.last {
+        Some(Err(e)) => model_strings.push(e),
+        other => panic!("{other:?}"),
+    }
+    assert_safe("model", model_strings);
+    let o = ProbeOutcome::from_verdict(&plan, &verdict);
+    assert_safe(
+        "probe report",
+        o.report
+            .iter()
+            .map(String::as_str)
+            .chain([o.status_line.as_str()]),
+    );
+    // And, for what it is worth, the screens.
+    for s in &screens {
+        assert_safe("screen", s.lines());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The check the view makes of every span (debug builds): a string that missed its escaping
+/// stops the test run, where ratatui alone would silently drop the raw characters.
+#[cfg(debug_assertions)]
+#[test]
+#[should_panic(expected = "terminal-unsafe text reached the view")]
+fn unescaped_text_is_caught_before_ratatui_hides_it() {
+    let mut m = model(SHOWCASE, Expectations::default(), (80, 24));
+    m.status = "raw \x1b[31m\u{202e}".into();
+    render(&m);
 }
 
 /// A stream gets its findings once quiet with no exchange open, never mid-exchange (which
@@ -499,19 +734,12 @@ fn stream_findings_wait_for_closed_exchanges() {
 
 mod probe_view {
     use super::*;
-    use dhcpscope::craft::{BROADCAST_MAC, UdpEndpoints, udp_frame};
-    use dhcpscope::dhcp::MessageBuilder;
-    use dhcpscope::dhcp::options::{self as opt, MessageType};
-    use dhcpscope::pcap_writer::PcapWriter;
     use dhcpscope::probe::craft::{self, MessageFields, Route};
     use dhcpscope::probe::{CapturedReply, Mode, Plan, RoundLog, SentFrame, verdict};
-    use dhcpscope::time::Timestamp;
     use dhcpscope::tui::Cmd;
     use dhcpscope::tui::app::header_rows;
     use dhcpscope::tui::probe::{Field, ProbeOutcome};
     use dhcpscope::tui::reader::{self, Batch, ReadOptions};
-    use std::net::Ipv4Addr;
-    use std::path::PathBuf;
 
     const LEGIT: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
     const LEGIT_MAC: [u8; 6] = [0x02, 0x53, 0, 0, 0, 1];

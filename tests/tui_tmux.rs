@@ -203,6 +203,127 @@ fn replay_grows_and_pauses() {
     t.wait_for(&["EXIT=0"]);
 }
 
+/// A named pipe is a stream like standard input: its frames are kept for the detail. (Read
+/// again from the path, Enter on a message would block the view for good: opening a pipe
+/// waits for a writer.)
+#[test]
+fn reads_a_named_pipe_and_keeps_its_frames() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("dhcpscope-tmux-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("capture.pcap");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo = shell_quote(fifo.to_str().unwrap());
+    let cmd = format!(
+        "cat captures/lab-showcase.pcap >{fifo} & {} {fifo}; echo EXIT=$?; sleep 30",
+        shell_quote(BIN)
+    );
+    let t = Tmux::start("fifo", &cmd);
+    t.wait_for(&["capture.pcap", "02:10:00:00:00:24", "[done]"]);
+    t.keys(&["j", "j", "Enter"]);
+    t.wait_for(&["Timeline 02:10:00:00:00:23", "INIT-REBOOT · NAK"]);
+    t.keys(&["Enter"]);
+    t.wait_for(&["Packet · frame 12", "DHCP REQUEST"]);
+    t.keys(&["q"]);
+    t.wait_for(&["EXIT=0"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A pcapng block: type, length, body padded to 32 bits, length again.
+fn pcapng_block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    body.resize(body.len().div_ceil(4) * 4, 0);
+    let len = (12 + body.len()) as u32;
+    [
+        &kind.to_le_bytes()[..],
+        &len.to_le_bytes(),
+        &body,
+        &len.to_le_bytes(),
+    ]
+    .concat()
+}
+
+/// A DHCP DISCOVER on each of two interfaces, the second's `if_tsoffset` `i64::MAX` seconds.
+fn huge_tsoffset_pcapng() -> Vec<u8> {
+    use dhcpscope::craft::{UdpEndpoints, udp_frame};
+    use dhcpscope::dhcp::MessageBuilder;
+    use dhcpscope::dhcp::options::MessageType;
+    let shb = [
+        &0x1A2B_3C4Du32.to_le_bytes()[..],
+        &[1, 0, 0, 0],
+        &(-1i64).to_le_bytes(),
+    ]
+    .concat();
+    let idb = |offset: i64| {
+        let b = [
+            &[1, 0, 0, 0][..],
+            &65535u32.to_le_bytes(),
+            &[14, 0, 8, 0],
+            &offset.to_le_bytes(),
+            &[0; 4],
+        ]
+        .concat();
+        pcapng_block(1, &b)
+    };
+    let epb = |interface: u32, mac: u8| {
+        let chaddr = [2, 0x10, 0, 0, 0, mac];
+        let frame = udp_frame(
+            &UdpEndpoints::client_broadcast(chaddr),
+            &[],
+            &MessageBuilder::request(u32::from(mac), chaddr)
+                .message_type(MessageType::DISCOVER)
+                .build(),
+        );
+        let len = (frame.len() as u32).to_le_bytes();
+        let b = [&interface.to_le_bytes()[..], &[0; 8], &len, &len, &frame].concat();
+        pcapng_block(6, &b)
+    };
+    [
+        pcapng_block(0x0A0D_0D0A, &shb),
+        idb(0),
+        idb(i64::MAX),
+        epb(0, 0x31),
+        epb(1, 0x32),
+    ]
+    .concat()
+}
+
+/// Replaying a pcapng whose timestamps jump by `i64::MAX` seconds used to overflow the replay
+/// clock and panic the reader thread. The view goes on replaying (the far frame is due in
+/// MAX_REPLAY_DELAY) and `q` quits.
+#[test]
+fn replay_survives_a_huge_timestamp_offset() {
+    if !tmux_available() {
+        return;
+    }
+    let path = std::env::temp_dir().join(format!(
+        "dhcpscope-tmux-tsoffset-{}.pcapng",
+        std::process::id()
+    ));
+    std::fs::write(&path, huge_tsoffset_pcapng()).unwrap();
+    let cmd = format!(
+        "{} --speed 1 {} 2>&1; echo EXIT=$?; sleep 30",
+        shell_quote(BIN),
+        shell_quote(path.to_str().unwrap())
+    );
+    let t = Tmux::start("tsoffset", &cmd);
+    t.wait_for(&["[replay ×1]", "02:10:00:00:00:31"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let pane = t.pane();
+    assert!(!pane.contains("panicked"), "{pane}");
+    assert!(pane.contains("[replay ×1]"), "{pane}");
+    t.keys(&["Enter"]);
+    t.wait_for(&["Timeline 02:10:00:00:00:31", "├─ DISCOVER"]);
+    t.keys(&["q"]);
+    let pane = t.wait_for(&["EXIT=0"]);
+    assert!(!pane.contains("panicked"), "{pane}");
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn not_a_terminal_points_to_report_and_decode() {
     let out = Command::new(BIN)

@@ -26,8 +26,6 @@ pub enum Msg {
     Packets(Batch),
     /// The source ended (file read, stream closed, capture failed).
     Ended(Ended),
-    /// Live capture counters.
-    Drops(u64),
     /// Frame bytes read again for the detail view (`None`: unreadable, with why).
     FrameBytes {
         fref: FrameRef,
@@ -55,8 +53,12 @@ pub enum Cmd {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
+    /// A regular file: frames are read again from it for the detail.
     File,
+    /// Standard input: frames are kept in memory.
     Stdin,
+    /// A named pipe or another path that is not a regular file (`<(…)`): as standard input.
+    Pipe,
     Live,
 }
 
@@ -239,6 +241,7 @@ impl Model {
             SourceKind::Stdin => {
                 "probes need a live interface (-i): this view reads standard input".into()
             }
+            SourceKind::Pipe => "probes need a live interface (-i): this view reads a pipe".into(),
         });
         let probe = ProbeState::new(probe_target, &expectations);
         Model {
@@ -343,6 +346,7 @@ impl Model {
             (_, Speed::Factor(f)) => format!("replay ×{f}"),
             (_, Speed::Max) => "replay ×max".to_owned(),
             (SourceKind::Stdin, Speed::Load) => "reading stdin".to_owned(),
+            (SourceKind::Pipe, Speed::Load) => "reading pipe".to_owned(),
             (SourceKind::File, Speed::Load) => match self.progress {
                 Some((done, total)) if total > 0 => {
                     format!("loading {}%", (done.min(total) * 100) / total)
@@ -477,7 +481,7 @@ fn ingest(m: &mut Model, batch: Batch) {
             None => m.frame_index.push(item.fref),
         }
     }
-    m.last_client = client_index(&m.analysis, &last_chaddr).or(m.last_client);
+    m.last_client = m.analysis.client_index(&last_chaddr).or(m.last_client);
     m.marks.resize(m.analysis.clients.len(), None);
     m.findings_stale = true;
     let grew = m.analysis.clients.len() > clients_before;
@@ -487,21 +491,31 @@ fn ingest(m: &mut Model, batch: Batch) {
     } else if grew || !m.filter.is_empty() || m.sort != Sort::FirstSeen {
         m.order_stale = true;
     }
-    if m.follow {
-        follow(m);
-    }
+    follow(m);
     track_probe(m);
+}
+
+/// Follow mode: selects the client of the latest packet.
+fn follow(m: &mut Model) {
+    if m.follow
+        && let Some(c) = m.last_client
+    {
+        select_latest(m, c);
+    }
 }
 
 /// Keeps the probe's client selected, its latest message in view (after a submit, until the
 /// user moves).
 fn track_probe(m: &mut Model) {
-    let Some(mac) = m.probe.track else {
-        return;
-    };
-    let Some(c) = client_index(&m.analysis, &mac) else {
-        return;
-    };
+    if let Some(mac) = m.probe.track
+        && let Some(c) = m.analysis.client_index(&mac)
+    {
+        select_latest(m, c);
+    }
+}
+
+/// Selects client `c` (when the list shows it) and its latest message.
+fn select_latest(m: &mut Model, c: usize) {
     let Some(pos) = m.order.iter().position(|&i| i == c) else {
         return;
     };
@@ -523,32 +537,6 @@ fn track_probe(m: &mut Model) {
 fn user_moved(m: &mut Model) {
     m.follow = false;
     m.probe.track = None;
-}
-
-/// Index of the client with this chaddr.
-fn client_index(a: &Analysis, chaddr: &[u8]) -> Option<usize> {
-    let c = a.client(chaddr)?;
-    let base = a.clients.as_ptr() as usize;
-    let at = c as *const Client as usize;
-    let i = (at - base) / std::mem::size_of::<Client>();
-    (i < a.clients.len()).then_some(i)
-}
-
-fn follow(m: &mut Model) {
-    let Some(c) = m.last_client else {
-        return;
-    };
-    if let Some(pos) = m.order.iter().position(|&i| i == c) {
-        if m.clients.pos != pos {
-            m.clients.pos = pos;
-            m.detail = None;
-        }
-        let h = heights(m);
-        m.clients.visible(h.clients);
-        let n = ladder::build(&m.analysis.clients[c]).messages.len();
-        m.timeline.pos = n.saturating_sub(1);
-        timeline_visible(m);
-    }
 }
 
 /// Settles the analysis and recomputes what depends on findings.
@@ -613,10 +601,34 @@ pub fn refresh_findings(m: &mut Model) {
     refresh_order(m);
 }
 
+/// The filter Enter on a server sets: `server:10.0.0.1` keeps exactly the clients that
+/// server answered (a plain `10.0.0.1` would also match 10.0.0.10 to 10.0.0.199).
+pub const SERVER_FILTER: &str = "server:";
+
+/// The server of a `server:IP` filter (lowercase `p`): `Some(None)` while the IP is incomplete.
+fn server_filter(p: &str) -> Option<Option<std::net::Ipv4Addr>> {
+    p.strip_prefix(SERVER_FILTER)
+        .map(|ip| ip.trim().parse().ok())
+}
+
+/// Whether `r` is a reply from server `s` (known by option 54, else its IP source).
+fn answered_by(r: &MessageRecord, s: std::net::Ipv4Addr) -> bool {
+    r.is_reply() && r.server_id.unwrap_or(r.src_ip) == s
+}
+
 /// Whether a client matches the filter (lowercase `p`).
 pub fn client_matches(c: &Client, p: &str, scratch: &mut String) -> bool {
     if p.is_empty() {
         return true;
+    }
+    if let Some(server) = server_filter(p) {
+        let Some(s) = server else {
+            return false;
+        };
+        return c.exchanges.iter().any(|e| {
+            e.offers.iter().any(|o| o.server_id == s)
+                || e.messages.iter().any(|r| answered_by(r, s))
+        });
     }
     scratch.clear();
     let _ = write!(scratch, "{}", colon_hex(&c.chaddr));
@@ -655,6 +667,9 @@ pub fn client_matches(c: &Client, p: &str, scratch: &mut String) -> bool {
 pub fn message_matches(r: &MessageRecord, p: &str, scratch: &mut String) -> bool {
     if p.is_empty() {
         return false;
+    }
+    if let Some(server) = server_filter(p) {
+        return server.is_some_and(|s| answered_by(r, s));
     }
     if r.type_name().to_lowercase().contains(p) {
         return true;
@@ -839,11 +854,8 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             m.ended = Some(e);
             m.paused = false;
             refresh_findings(m);
-            if m.follow {
-                follow(m);
-            }
+            follow(m);
         }
-        Msg::Drops(d) => m.drops = Some(d),
         Msg::FrameBytes { fref, data } => {
             if let Some(d) = &mut m.detail
                 && d.fref.frame == fref.frame
@@ -1196,11 +1208,11 @@ fn table_key(m: &mut Model, k: KeyEvent, servers: bool) -> Vec<Cmd> {
         KeyCode::Esc => m.screen = Screen::Clients,
         KeyCode::Enter if servers => {
             if let Some(s) = m.analysis.servers.get(m.servers.pos) {
-                let f = s.id.to_string();
+                let id = s.id;
                 m.screen = Screen::Clients;
                 m.focus = Pane::Clients;
-                set_filter(m, f.clone());
-                m.status = format!("clients served by {f} ({} clients)", m.order.len());
+                set_filter(m, format!("{SERVER_FILTER}{id}"));
+                m.status = format!("clients served by {id} ({} clients)", m.order.len());
             }
         }
         KeyCode::Enter => return jump_to_finding(m),

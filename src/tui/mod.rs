@@ -70,6 +70,29 @@ pub struct TuiArgs {
     pub expect: ExpectArgs,
 }
 
+/// `s` with what a terminal must not get raw (C0 and C1 controls, DEL, bidi and zero-width
+/// characters) escaped as [`crate::escape::escape_str`] does, and nothing else: text already
+/// escaped passes unchanged, its backslashes single.
+pub fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut buf = [0; 4];
+    for c in s.chars() {
+        let one = c.encode_utf8(&mut buf);
+        if c == '\\' || crate::escape::is_clean(one) {
+            out.push(c);
+        } else {
+            out.push_str(&crate::escape::escape_str(one));
+        }
+    }
+    out
+}
+
+/// True when `s` can go to a terminal as it is: [`terminal_safe`] leaves it unchanged.
+pub fn is_terminal_safe(s: &str) -> bool {
+    s.chars()
+        .all(|c| c == '\\' || crate::escape::is_clean(c.encode_utf8(&mut [0; 4])))
+}
+
 /// Exit status for usage problems (no input, no terminal).
 const EXIT_USAGE: u8 = 2;
 
@@ -112,30 +135,42 @@ pub fn run(args: &TuiArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What `path` is: standard input, a regular file (with its size), or a stream that cannot
+/// be read again (a named pipe, `<(…)`, a character device). Asked before opening: opening a
+/// pipe blocks until a writer comes.
+fn source_kind(path: &Path) -> (SourceKind, Option<u64>) {
+    if path == Path::new("-") {
+        return (SourceKind::Stdin, None);
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => (SourceKind::File, Some(m.len())),
+        // Not there: FileSource::open says so.
+        Err(_) => (SourceKind::File, None),
+        Ok(_) => (SourceKind::Pipe, None),
+    }
+}
+
 fn run_file(path: &Path, expectations: Expectations, speed: Speed) -> anyhow::Result<ExitCode> {
-    let stdin = path == Path::new("-");
+    let (kind, file_size) = source_kind(path);
+    let stream = kind != SourceKind::File;
     // Open before touching the terminal: a missing file is a plain one-line error.
     let source = FileSource::open(path)?;
-    let (name, kind) = if stdin {
-        ("<stdin>".to_owned(), SourceKind::Stdin)
-    } else {
-        (path.display().to_string(), SourceKind::File)
+    let name = match kind {
+        SourceKind::Stdin => "<stdin>".to_owned(),
+        _ => path.display().to_string(),
     };
     let opts = ReadOptions {
         speed,
-        keep_frames: stdin,
-        file_size: if stdin {
-            None
-        } else {
-            std::fs::metadata(path).ok().map(|m| m.len())
-        },
+        // A stream cannot be read again for the detail: keep its frames.
+        keep_frames: stream,
+        file_size,
         // A pipe may go quiet after any packet, and a read blocks until the next one: pass
         // each packet on at once.
-        batch_packets: if stdin { 1 } else { 4096 },
+        batch_packets: if stream { 1 } else { 4096 },
         batch_interval: Duration::from_millis(15),
     };
     let model = Model::new(name, kind, expectations, speed);
-    let reread = (!stdin).then(|| path.to_owned());
+    let reread = (!stream).then(|| path.to_owned());
     run_ui(source, opts, model, reread.as_deref(), false, None)
 }
 
@@ -182,7 +217,7 @@ fn open_probe_session(
 }
 
 fn run_ui<S: reader::OffsetSource + Send + 'static>(
-    mut source: S,
+    source: S,
     opts: ReadOptions,
     mut model: Model,
     reread: Option<&Path>,
@@ -194,20 +229,9 @@ fn run_ui<S: reader::OffsetSource + Send + 'static>(
     crate::live::install_interrupt_handler();
     let (tx, rx) = mpsc::channel::<Msg>();
     let control = Control::default();
-    let reader_thread = {
-        let tx = tx.clone();
-        let control = control.clone();
-        std::thread::Builder::new()
-            .name("reader".into())
-            .spawn(move || {
-                let ended = reader::read_batches(&mut source, &opts, &control, |b| {
-                    tx.send(Msg::Packets(b)).is_ok()
-                });
-                let _ = tx.send(Msg::Ended(ended));
-            })?
-    };
-    // Only the UI's Control holds the probe queue (the reader's copy was made before), so
-    // dropping it on exit ends the probe thread.
+    // The reader's copy of Control has no probe queue: only the UI's holds it, so dropping it
+    // on exit ends the probe thread.
+    let reader_control = control.clone();
     let mut control = control;
     let probe_thread = match probe {
         Some(session) => {
@@ -218,26 +242,22 @@ fn run_ui<S: reader::OffsetSource + Send + 'static>(
         None => None,
     };
     let mut terminal = ratatui::try_init()?;
-    {
-        // Keys come from the terminal (crossterm opens /dev/tty when stdin is a pipe).
-        let tx = tx.clone();
-        std::thread::Builder::new()
-            .name("input".into())
-            .spawn(move || {
-                loop {
-                    let msg = match event::read() {
-                        Ok(Event::Key(k)) => Msg::Key(k),
-                        Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                        Ok(_) => continue,
-                        Err(_) => break,
-                    };
-                    if tx.send(msg).is_err() {
-                        break;
-                    }
-                }
-            })?;
-    }
-    drop(tx);
+    // ratatui's panic hook restores the terminal; a panic the reader thread catches (shown on
+    // the error screen) must leave it alone. Installed before the reader starts.
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !reader::panic_is_caught() {
+            ratatui_hook(info);
+        }
+    }));
+    let threads = spawn_reader_and_input(source, opts, reader_control, tx);
+    let reader_thread = match threads {
+        Ok(h) => h,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e.into());
+        }
+    };
     let result = event_loop(&mut terminal, &mut model, &rx, &control, reread);
     ratatui::restore();
     control.stop.store(true, Ordering::Relaxed);
@@ -257,6 +277,43 @@ fn run_ui<S: reader::OffsetSource + Send + 'static>(
     // Freeing a model of millions of small allocations takes longer than the exit does.
     std::mem::forget(model);
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Starts the reader thread (packets, then [`Msg::Ended`], also when it panics) and the input
+/// thread (keys from the terminal: crossterm opens /dev/tty when stdin is a pipe).
+fn spawn_reader_and_input<S: reader::OffsetSource + Send + 'static>(
+    mut source: S,
+    opts: ReadOptions,
+    control: Control,
+    tx: mpsc::Sender<Msg>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let reader_tx = tx.clone();
+    let reader_thread = std::thread::Builder::new()
+        .name("reader".into())
+        .spawn(move || {
+            let ended = reader::guarded(|| {
+                reader::read_batches(&mut source, &opts, &control, |b| {
+                    reader_tx.send(Msg::Packets(b)).is_ok()
+                })
+            });
+            let _ = reader_tx.send(Msg::Ended(ended));
+        })?;
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                let msg = match event::read() {
+                    Ok(Event::Key(k)) => Msg::Key(k),
+                    Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                    Ok(_) => continue,
+                    Err(_) => break,
+                };
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(reader_thread)
 }
 
 /// At most this often during a load; keys redraw at once.

@@ -241,25 +241,30 @@ pub fn decode_frame(r: &FrameRef, ts: Timestamp, ts_digits: u8, data: &[u8]) -> 
         if o.area != Area::Options {
             let _ = write!(label, " [in {}]", o.area.name());
         }
+        // An option split in several parts (RFC 3396) is decoded once, joined, at its first
+        // part; the others only say they continue it.
+        let mut subs = Vec::new();
         let value = if m.options[..i].iter().any(|p| p.code == o.code) {
             "(continued, RFC 3396)".to_owned()
         } else {
             let data = m.option(o.code).unwrap_or_default();
-            Value::decode(o.code, &data).to_string()
+            let value = Value::decode(o.code, &data);
+            if let Value::RelayAgent(s) = &value {
+                subs = s.iter().map(ToString::to_string).collect();
+            }
+            // Value's Display escapes every string from the wire.
+            value.to_string()
         };
         let end = (o.offset + 2 + o.data.len()).min(m.bytes.len());
         lines.push(DetailLine {
             kind: LineKind::Field,
             depth: 1,
             label,
-            // Value's Display escapes every string from the wire.
             value: format!("{value} (len {}, offset {})", o.len, o.offset),
             range: Some(o.offset..end.max(o.offset + 1).min(m.bytes.len().max(1))),
         });
-        if let Value::RelayAgent(subs) = Value::decode(o.code, o.data) {
-            for s in subs {
-                lines.push(line(LineKind::Field, 2, "", s.to_string()));
-            }
+        for s in subs {
+            lines.push(line(LineKind::Field, 2, "", s));
         }
     }
     let warnings: Vec<String> = udp
@@ -284,4 +289,64 @@ pub fn decode_frame(r: &FrameRef, ts: Timestamp, ts_digits: u8, data: &[u8]) -> 
         lines,
         bytes: udp.payload.to_vec(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::craft::{UdpEndpoints, udp_frame};
+    use crate::dhcp::MessageBuilder;
+    use crate::dhcp::options::MessageType;
+
+    fn view_of(payload: &[u8]) -> PacketView {
+        let frame = udp_frame(
+            &UdpEndpoints::client_broadcast([2, 0, 0, 0, 0, 1]),
+            &[],
+            payload,
+        );
+        let r = FrameRef {
+            frame: 1,
+            offset: 0,
+            caplen: frame.len() as u32,
+            orig_len: frame.len() as u32,
+            linktype: 1,
+        };
+        decode_frame(&r, Timestamp::new(0, 0), 6, &frame).unwrap()
+    }
+
+    /// Option 82 in two parts (RFC 3396), the circuit id cut across them: its sub-options are
+    /// decoded once, from the joined value; the second part only says it continues.
+    #[test]
+    fn split_relay_agent_option_is_decoded_joined_once() {
+        let payload = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1])
+            .message_type(MessageType::DISCOVER)
+            .option(82, &[1, 6, b'e', b't', b'h'])
+            .option(82, &[b'0', b'/', b'1', 2, 2, 0xab, 0xcd])
+            .build();
+        let v = view_of(&payload);
+        let parts: Vec<&DetailLine> = v
+            .lines
+            .iter()
+            .filter(|l| l.label.starts_with(" 82 "))
+            .collect();
+        assert_eq!(parts.len(), 2, "{:#?}", v.lines);
+        assert!(
+            parts[1].value.starts_with("(continued, RFC 3396)"),
+            "{:?}",
+            parts[1]
+        );
+        let subs: Vec<&str> = v
+            .lines
+            .iter()
+            .filter(|l| l.depth == 2)
+            .map(|l| l.value.as_str())
+            .collect();
+        assert_eq!(subs.len(), 2, "{subs:?}");
+        assert!(subs[0].contains("eth0/1"), "{subs:?}");
+        assert!(
+            subs[1].contains("ab:cd") || subs[1].contains("abcd"),
+            "{subs:?}"
+        );
+        assert!(parts[0].value.contains("eth0/1"), "{:?}", parts[0]);
+    }
 }

@@ -298,12 +298,15 @@ impl ProbeOutcome {
         let mut text = Vec::new();
         // Writing to a Vec cannot fail.
         let _ = verdict::write_text(&mut text, plan, v);
+        // write_text escapes the strings it takes from the wire (and the status line its
+        // summary): escaping it again would double every backslash. What a terminal must not
+        // get raw is still made visible, should anything have slipped through.
         ProbeOutcome {
             status: v.status,
-            status_line: v.status_line(),
+            status_line: super::terminal_safe(&v.status_line()),
             report: String::from_utf8_lossy(&text)
                 .lines()
-                .map(crate::escape::escape_str)
+                .map(super::terminal_safe)
                 .collect(),
         }
     }
@@ -434,6 +437,7 @@ pub fn submit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::{is_terminal_safe, terminal_safe};
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -469,6 +473,51 @@ mod tests {
         assert_eq!(f.field, Field::Expect);
         assert_eq!(form_key(&mut f, &key(KeyCode::Enter)), Some(true));
         assert_eq!(form_key(&mut f, &key(KeyCode::Esc)), Some(false));
+    }
+
+    #[test]
+    fn report_is_escaped_once_and_terminal_safe() {
+        assert_eq!(terminal_safe(r"evil\x1b[31m \\ ok"), r"evil\x1b[31m \\ ok");
+        assert_eq!(
+            terminal_safe("a\x1b[2J\u{202e}b\u{9b}\\"),
+            r"a\x1b[2J\u{202e}b\u{009b}\"
+        );
+        assert!(is_terminal_safe(r"\x07 café"));
+        assert!(!is_terminal_safe("\x07"));
+        assert!(!is_terminal_safe("\u{2066}"));
+        let base = Expectations::default();
+        let plan = ProbeForm::new(&base).plan("eth0", &base).unwrap();
+        let v = Verdict {
+            status: Status::Warning,
+            summary: "server said \x1b]52;c;x\x07 \\o/".into(),
+            sent: 1,
+            sent_by_mode: vec![(Mode::Discover, 1)],
+            replies: Vec::new(),
+            servers: Vec::new(),
+            silent_expected: Vec::new(),
+            findings: Vec::new(),
+            notes: vec!["note \u{202e}gnp.exe \\share".into()],
+        };
+        let o = ProbeOutcome::from_verdict(&plan, &v);
+        // The summary is escaped once, by the status line: backslashes stay single.
+        assert!(
+            o.status_line
+                .starts_with(r"DHCP WARNING - server said \x1b]52;c;x\x07 \\o/ |"),
+            "{}",
+            o.status_line
+        );
+        assert_eq!(o.report[0], o.status_line);
+        // A note written raw by the report is still made safe for the terminal.
+        assert!(
+            o.report
+                .iter()
+                .any(|l| l == r"  note \u{202e}gnp.exe \share"),
+            "{:#?}",
+            o.report
+        );
+        for l in o.report.iter().chain([&o.status_line]) {
+            assert!(is_terminal_safe(l), "{l:?}");
+        }
     }
 
     #[test]

@@ -267,10 +267,9 @@ pub fn read_batches<S: OffsetSource + ?Sized>(
             match replay_origin {
                 None => replay_origin = Some((Instant::now(), ts)),
                 Some((origin, first)) => {
-                    let due = ts.millis_since(first) / factor;
-                    let due = origin + Duration::from_secs_f64(due.max(0.0) / 1000.0);
+                    let due = origin.checked_add(replay_delay(ts.millis_since(first), factor));
                     let now = Instant::now();
-                    if due > now {
+                    if let Some(due) = due.filter(|&d| d > now) {
                         // Show what came before the wait first.
                         if !batch.items.is_empty()
                             && !flush(&mut batch, &ended, bytes_read, &mut send)
@@ -353,6 +352,51 @@ pub fn read_batches<S: OffsetSource + ?Sized>(
     ended
 }
 
+/// Longest the replay waits for a frame, counted from the first: a timestamp years after the
+/// first one (a damaged or hostile file: a huge pcapng `if_tsoffset`) waits this long, not
+/// forever, and cannot overflow the clock.
+pub const MAX_REPLAY_DELAY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Wall time after the first frame at which a frame `ms` later in the capture is due, at
+/// `factor` times the recorded pace: never negative, never more than [`MAX_REPLAY_DELAY`].
+pub fn replay_delay(ms: f64, factor: f64) -> Duration {
+    let secs = ms / factor / 1000.0;
+    if secs.is_nan() || secs <= 0.0 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs_f64(secs.min(MAX_REPLAY_DELAY.as_secs_f64()))
+    }
+}
+
+thread_local! {
+    /// Set while [`guarded`] runs on this thread: a panic there is caught and reported.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True on a thread whose panics [`guarded`] catches: the panic hook leaves the terminal be.
+pub fn panic_is_caught() -> bool {
+    GUARDED.with(std::cell::Cell::get)
+}
+
+/// Runs the reader, turning a panic into [`Ended::fatal`]: the view shows the error screen
+/// and keeps working (what was read stays browsable, `q` quits) instead of waiting forever.
+pub fn guarded(read: impl FnOnce() -> Ended) -> Ended {
+    let was = GUARDED.with(|g| g.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.with(|g| g.set(was));
+    result.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown error".to_owned());
+        Ended {
+            fatal: Some(format!("reading stopped on an internal error: {why}")),
+            ..Ended::default()
+        }
+    })
+}
+
 fn sleep_until(due: Instant, control: &Control) {
     loop {
         let now = Instant::now();
@@ -376,4 +420,134 @@ pub fn read_frame(file: &mut std::fs::File, r: &FrameRef) -> std::io::Result<Vec
     let mut data = vec![0; r.caplen as usize];
     file.read_exact(&mut data)?;
     Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::craft::{UdpEndpoints, udp_frame};
+    use crate::dhcp::MessageBuilder;
+    use crate::dhcp::options::MessageType;
+
+    /// A pcapng block: type, length, body padded to 32 bits, length again.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        body.resize(body.len().div_ceil(4) * 4, 0);
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    /// A pcapng whose second interface says its timestamps are `i64::MAX` seconds late
+    /// (`if_tsoffset`), one DHCP DISCOVER on each interface.
+    fn huge_tsoffset_pcapng() -> Vec<u8> {
+        let mut shb = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+        shb.extend_from_slice(&[1, 0, 0, 0]);
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        let idb = |offset: i64| {
+            let mut b = vec![1, 0, 0, 0];
+            b.extend_from_slice(&65535u32.to_le_bytes());
+            b.extend_from_slice(&14u16.to_le_bytes());
+            b.extend_from_slice(&8u16.to_le_bytes());
+            b.extend_from_slice(&offset.to_le_bytes());
+            b.extend_from_slice(&[0; 4]);
+            block(1, &b)
+        };
+        let frame = udp_frame(
+            &UdpEndpoints::client_broadcast([2, 0, 0, 0, 0, 7]),
+            &[],
+            &MessageBuilder::request(7, [2, 0, 0, 0, 0, 7])
+                .message_type(MessageType::DISCOVER)
+                .build(),
+        );
+        let epb = |interface: u32| {
+            let mut b = interface.to_le_bytes().to_vec();
+            b.extend_from_slice(&[0; 8]);
+            b.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            b.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            b.extend_from_slice(&frame);
+            block(6, &b)
+        };
+        [
+            block(0x0A0D_0D0A, &shb),
+            idb(0),
+            idb(i64::MAX),
+            epb(0),
+            epb(1),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn replay_delay_is_clamped() {
+        assert_eq!(replay_delay(1500.0, 1.0), Duration::from_millis(1500));
+        assert_eq!(replay_delay(1500.0, 2.0), Duration::from_millis(750));
+        assert_eq!(replay_delay(-5.0, 1.0), Duration::ZERO);
+        assert_eq!(replay_delay(f64::NAN, 1.0), Duration::ZERO);
+        assert_eq!(replay_delay(9.2e21, 1.0), MAX_REPLAY_DELAY);
+        assert_eq!(replay_delay(1.0, 1e-300), MAX_REPLAY_DELAY);
+        assert_eq!(replay_delay(f64::INFINITY, 1.0), MAX_REPLAY_DELAY);
+    }
+
+    /// A pcapng timestamp `i64::MAX` seconds after the first frame used to overflow the replay
+    /// clock (a panic in the reader thread): now it waits, and stops when told.
+    #[test]
+    fn replay_of_a_huge_tsoffset_waits_and_stops() {
+        let path = std::env::temp_dir().join(format!(
+            "dhcpscope-reader-tsoffset-{}.pcapng",
+            std::process::id()
+        ));
+        std::fs::write(&path, huge_tsoffset_pcapng()).unwrap();
+        let mut source = FileSource::open(&path).unwrap();
+        let opts = ReadOptions {
+            speed: Speed::Factor(1.0),
+            ..ReadOptions::default()
+        };
+        let control = Control::default();
+        let stop = control.stop.clone();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            stop.store(true, Ordering::Relaxed);
+        });
+        let mut items = 0;
+        let started = Instant::now();
+        let ended = read_batches(&mut source, &opts, &control, |b| {
+            items += b.items.len();
+            true
+        });
+        stopper.join().unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(ended.frames, 2, "{ended:?}");
+        assert!(
+            ended.fatal.is_none() && ended.warning.is_none(),
+            "{ended:?}"
+        );
+        assert_eq!(items, 2);
+    }
+
+    #[test]
+    fn a_reader_panic_becomes_a_fatal_end() {
+        assert!(!panic_is_caught());
+        let ended = guarded(|| {
+            assert!(panic_is_caught());
+            panic!("overflow when adding duration to instant")
+        });
+        assert!(!panic_is_caught());
+        let fatal = ended.fatal.unwrap();
+        assert!(
+            fatal.contains("internal error: overflow when adding duration"),
+            "{fatal}"
+        );
+        let ended = guarded(|| std::panic::panic_any(format!("frame {}", 7)));
+        assert!(ended.fatal.unwrap().ends_with("frame 7"));
+        let ended = guarded(|| Ended {
+            frames: 3,
+            ..Ended::default()
+        });
+        assert_eq!(ended.frames, 3);
+    }
 }

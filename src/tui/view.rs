@@ -22,7 +22,7 @@ use crate::time::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use std::net::Ipv4Addr;
 
@@ -127,7 +127,7 @@ pub fn view(m: &Model, f: &mut Frame) {
     let area = f.area();
     let t = Theme { color: m.color };
     if area.height < 6 || area.width < 30 {
-        f.render_widget(Paragraph::new("window too small"), area);
+        f.render_widget(para("window too small"), area);
         return;
     }
     let top = header_rows(m);
@@ -264,13 +264,13 @@ fn draw_header(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
             full.get(11..).unwrap_or(&full).to_owned()
         }
     });
-    f.render_widget(Paragraph::new(vec![l1, Line::from(l2)]), area);
+    f.render_widget(para(vec![l1, Line::from(l2)]), area);
     let right = vec![
         Line::styled(format!("{state} "), state_style),
         Line::raw(format!("{} ", clock_text.unwrap_or_default())),
     ];
     f.render_widget(
-        Paragraph::new(right).alignment(ratatui::layout::Alignment::Right),
+        para(right).alignment(ratatui::layout::Alignment::Right),
         area,
     );
 }
@@ -326,10 +326,29 @@ fn draw_footer(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         }
         Line::from(spans)
     };
-    f.render_widget(Paragraph::new(line), area);
+    f.render_widget(para(line), area);
+}
+
+/// A paragraph of `text`. ratatui drops control and zero-width characters without a trace
+/// (a raw ESC or U+202E just vanishes from the screen), so a string that missed its escaping
+/// would look fine in a rendered buffer: debug builds (the tests) check every span here.
+fn para<'a>(text: impl Into<Text<'a>>) -> Paragraph<'a> {
+    let text = text.into();
+    for span in text.lines.iter().flat_map(|l| l.spans.iter()) {
+        debug_assert_safe(&span.content);
+    }
+    Paragraph::new(text)
+}
+
+fn debug_assert_safe(s: &str) {
+    debug_assert!(
+        super::is_terminal_safe(s),
+        "terminal-unsafe text reached the view: {s:?}"
+    );
 }
 
 fn pane_block(title: String, focused: bool, t: Theme) -> Block<'static> {
+    debug_assert_safe(&title);
     Block::new()
         .borders(Borders::ALL)
         .border_style(t.border(focused))
@@ -506,7 +525,7 @@ fn draw_clients(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(para(lines), inner);
 }
 
 /// One row of the ladder as styled cells.
@@ -625,10 +644,7 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         let block = pane_block(" Timeline ".into(), focused, t);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        f.render_widget(
-            Paragraph::new(Line::styled("  select a client", t.dim())),
-            inner,
-        );
+        f.render_widget(para(Line::styled("  select a client", t.dim())), inner);
         return;
     };
     let l = ladder::build(client);
@@ -779,7 +795,7 @@ fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
     if l.rows.is_empty() {
         lines.push(Line::styled("  no exchange kept", t.dim()));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(para(lines), inner);
 }
 
 fn hms_digits(ts: Timestamp, digits: u8) -> String {
@@ -795,7 +811,7 @@ fn draw_detail(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         let inner = block.inner(area);
         f.render_widget(block, area);
         f.render_widget(
-            Paragraph::new(Line::styled("  Enter on a message opens it", t.dim())),
+            para(Line::styled("  Enter on a message opens it", t.dim())),
             inner,
         );
         return;
@@ -805,14 +821,11 @@ fn draw_detail(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
     f.render_widget(block, area);
     let v = match &d.content {
         DetailContent::Loading => {
-            f.render_widget(Paragraph::new("  reading the frame…"), inner);
+            f.render_widget(para("  reading the frame…"), inner);
             return;
         }
         DetailContent::Unavailable(why) => {
-            f.render_widget(
-                Paragraph::new(Line::styled(format!("  {why}"), t.bad())),
-                inner,
-            );
+            f.render_widget(para(Line::styled(format!("  {why}"), t.bad())), inner);
             return;
         }
         DetailContent::Ready(v) => v,
@@ -849,7 +862,7 @@ fn draw_detail(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         lines.push(line);
     }
     let tree_area = Rect::new(inner.x, inner.y, inner.width, tree_h as u16);
-    f.render_widget(Paragraph::new(lines), tree_area);
+    f.render_widget(para(lines), tree_area);
     // Hex dump of the DHCP message, scrolled to the selected field.
     let hex_top = inner.y + tree_h as u16;
     let hex_h = inner.height.saturating_sub(tree_h as u16);
@@ -905,10 +918,7 @@ fn draw_detail(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         spans.extend(ascii);
         hl.push(Line::from(spans));
     }
-    f.render_widget(
-        Paragraph::new(hl),
-        Rect::new(inner.x, hex_top, inner.width, hex_h),
-    );
+    f.render_widget(para(hl), Rect::new(inner.x, hex_top, inner.width, hex_h));
 }
 
 fn table_split(m: &Model, body: Rect) -> (Rect, Rect) {
@@ -991,7 +1001,7 @@ fn draw_servers(m: &Model, f: &mut Frame, body: Rect, t: Theme) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(para(lines), inner);
     let block = pane_block(" Server detail ".into(), false, t);
     let inner = block.inner(bottom);
     f.render_widget(block, bottom);
@@ -1039,10 +1049,7 @@ fn draw_servers(m: &Model, f: &mut Frame, body: Rect, t: Theme) {
             Line::styled("Enter lists the clients it served", t.dim()),
         ];
         d.truncate(inner.height as usize);
-        f.render_widget(
-            Paragraph::new(d).wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        f.render_widget(para(d).wrap(ratatui::widgets::Wrap { trim: false }), inner);
     }
 }
 
@@ -1089,7 +1096,7 @@ fn draw_findings(m: &Model, f: &mut Frame, body: Rect, t: Theme) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(para(lines), inner);
     let block = pane_block(" Finding ".into(), false, t);
     let inner = block.inner(bottom);
     f.render_widget(block, bottom);
@@ -1116,10 +1123,7 @@ fn draw_findings(m: &Model, f: &mut Frame, body: Rect, t: Theme) {
             Line::styled(x.rfc, t.dim()),
             Line::styled("Enter jumps to the client and frame", t.dim()),
         ];
-        f.render_widget(
-            Paragraph::new(d).wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        f.render_widget(para(d).wrap(ratatui::widgets::Wrap { trim: false }), inner);
     }
 }
 
@@ -1182,7 +1186,7 @@ fn draw_probe_line(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
             None => {}
         }
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    f.render_widget(para(Line::from(spans)), area);
 }
 
 /// The probe form (`p`), over the body.
@@ -1294,7 +1298,7 @@ fn draw_probe_form(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
         )),
         None => {}
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(para(lines), inner);
 }
 
 fn draw_help(f: &mut Frame, area: Rect, t: Theme) {
@@ -1316,7 +1320,7 @@ fn draw_help(f: &mut Frame, area: Rect, t: Theme) {
         " Marks: ! critical * warning · info; red: NAK; magenta: unexpected",
         t.dim(),
     ));
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(para(lines), inner);
 }
 
 fn draw_fatal(f: &mut Frame, area: Rect, e: &str, t: Theme) {
@@ -1329,7 +1333,7 @@ fn draw_fatal(f: &mut Frame, area: Rect, e: &str, t: Theme) {
     let inner = block.inner(r);
     f.render_widget(block, r);
     f.render_widget(
-        Paragraph::new(vec![
+        para(vec![
             Line::raw(e.to_owned()),
             Line::raw(""),
             Line::styled("q quits · Esc keeps browsing what was read", t.dim()),
