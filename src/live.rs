@@ -482,6 +482,44 @@ pub fn check_injectable(name: &str) -> Result<InterfaceState, LiveError> {
     Ok(st)
 }
 
+/// Opens a capture the way every live command does: checks the interface (unless `any`) and
+/// CAP_NET_RAW (one friendly error without it), opens the capture, then gives privileges up
+/// ([`crate::privilege::drop_or_warn`]: a failed drop is a warning and the command goes on).
+/// The [`Dropped`](crate::privilege::Dropped) is `None` when the drop failed.
+pub fn open_checked(
+    opts: &LiveOptions,
+) -> anyhow::Result<(LiveSource, Option<crate::privilege::Dropped>)> {
+    let (source, (), dropped) = open_checked_with(opts, |_| ())?;
+    Ok((source, dropped))
+}
+
+/// [`open_checked`], running `more` after the capture is open and before privileges are
+/// dropped, for other handles that need the privilege (the TUI's probe session); its result
+/// is returned in the middle.
+pub fn open_checked_with<T>(
+    opts: &LiveOptions,
+    more: impl FnOnce(&LiveSource) -> T,
+) -> anyhow::Result<(LiveSource, T, Option<crate::privilege::Dropped>)> {
+    let iface = opts.interface.as_str();
+    if iface != "any" {
+        interface_state(iface)?;
+    }
+    crate::privilege::check(iface)?;
+    let source = LiveSource::open(opts)?;
+    let extra = more(&source);
+    let dropped = crate::privilege::drop_or_warn();
+    Ok((source, extra, dropped))
+}
+
+/// The `-D` listing on stdout (see [`list_interfaces`]).
+pub fn print_interfaces() -> anyhow::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    list_interfaces(&mut out)?;
+    io::Write::flush(&mut out)?;
+    Ok(())
+}
+
 /// The `-D` listing: one interface per line, as `tcpdump -D` prints it.
 pub fn list_interfaces(out: &mut impl io::Write) -> anyhow::Result<()> {
     let devices = pcap::Device::list().map_err(|e| anyhow::anyhow!("{}", pcap_detail(&e)))?;

@@ -90,10 +90,6 @@ impl Input {
 
 /// Opens the capture (after checking the interface and the privilege), then drops privileges.
 fn open_live(c: &CaptureArgs, iface: &str) -> anyhow::Result<LiveSource> {
-    if iface != "any" {
-        live::interface_state(iface)?;
-    }
-    dhcpscope::privilege::check(iface)?;
     let mut opts = LiveOptions::new(iface);
     opts.filter = c.filter.clone();
     opts.savefile = c.write.clone();
@@ -103,10 +99,7 @@ fn open_live(c: &CaptureArgs, iface: &str) -> anyhow::Result<LiveSource> {
         }
         opts.duration = Some(Duration::from_secs_f64(d.min(1e9)));
     }
-    let source = LiveSource::open(&opts)?;
-    if let Err(e) = dhcpscope::privilege::drop_privileges() {
-        eprintln!("dhcpscope: warning: {e}");
-    }
+    let (source, _dropped) = live::open_checked(&opts)?;
     live::install_interrupt_handler();
     Ok(source)
 }
@@ -120,10 +113,7 @@ fn open_input(read: Option<&std::path::Path>, c: &CaptureArgs) -> anyhow::Result
 }
 
 fn list_interfaces() -> anyhow::Result<ExitCode> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    live::list_interfaces(&mut out)?;
-    out.flush()?;
+    live::print_interfaces()?;
     Ok(ExitCode::SUCCESS)
 }
 

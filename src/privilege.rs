@@ -4,7 +4,9 @@
 //! Capture and injection need CAP_NET_RAW only to *open* the packet socket. So the commands
 //! check for it first ([`check`]), open every handle, then call [`drop_privileges`] before
 //! reading a single packet: root becomes the invoking sudo user (or `nobody`), and a binary
-//! given the capability with `setcap cap_net_raw=ep` clears its capability sets.
+//! given the capability with `setcap cap_net_raw=ep` clears its capability sets. A failed drop
+//! is a warning, not an error ([`drop_or_warn`]); `crate::live::open_checked` does the whole
+//! sequence for a capture.
 
 use std::io;
 
@@ -114,6 +116,19 @@ pub fn drop_privileges() -> Result<Dropped, PrivilegeError> {
     }
     caps::clear_all().map_err(PrivilegeError::Drop)?;
     Ok(Dropped::Capabilities)
+}
+
+/// [`drop_privileges`] with the one rule every live command follows: a failure (e.g. in a
+/// restricted container) is a warning on stderr and the command goes on with the handles it
+/// opened. `None` when the drop failed.
+pub fn drop_or_warn() -> Option<Dropped> {
+    match drop_privileges() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("dhcpscope: warning: {e}");
+            None
+        }
+    }
 }
 
 #[cfg(target_os = "linux")]

@@ -3,7 +3,7 @@
 //! the machine's own interfaces.
 //!
 //! Needs root, `ip netns` and the servers. Without them a test prints why and passes, except
-//! in CI (`CI=true`), where it fails.
+//! in CI (`CI` set to anything but empty, `false` or `0`), where it fails.
 
 use serde_json::Value as Json;
 use std::process::Command;
@@ -427,6 +427,44 @@ run dropped lab_exec cli setpriv --inh-caps -net_raw --bounding-set -net_raw "$B
     }
 }
 
+/// docs/privileges.md: the probe gives root up right after its handles are open (read from
+/// /proc while it listens), and a failed drop is a warning: the probe still runs and judges.
+#[test]
+fn probe_drops_privileges_and_a_failed_drop_is_only_a_warning() {
+    if !lab_ready("probe_drop", &["dnsmasq"]) {
+        return;
+    }
+    let lab = Lab::run(
+        "probe_drop",
+        r#"
+lab_init probe-drop
+lab_add_node srv 02:53:00:00:00:01 10.0.0.1/24
+lab_add_node cli 02:10:00:00:00:99
+lab_dnsmasq dm srv eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
+lab_bg root cli "$BIN" probe -i eth0 --wait 3 --expect-server 10.0.0.1 --format json
+proc_status root "${LAB_PID[root]}"
+set +e; wait "${LAB_PID[root]}"; echo $? >"$OUT/root.rc"; set -e
+LAB_PID[root]=""
+cp "$LAB_DIR/root.log" "$OUT/root.out"
+run nodrop lab_exec cli setpriv --bounding-set -setuid,-setgid "$BIN" probe -i eth0 --wait 0.5 --expect-server 10.0.0.1 --format json
+"#,
+    );
+    lab.assert_dropped("root");
+    assert_eq!(lab.rc("root"), 0, "{}", lab.show("root"));
+    assert_eq!(lab.json("root")["status"], "OK", "{}", lab.show("root"));
+
+    assert_eq!(lab.rc("nodrop"), 0, "{}", lab.show("nodrop"));
+    assert_eq!(
+        lab.err("nodrop").trim(),
+        "dhcpscope: warning: cannot drop privileges: Operation not permitted (os error 1)",
+        "{}",
+        lab.show("nodrop")
+    );
+    let j = lab.json("nodrop");
+    assert_eq!(j["status"], "OK", "{j}");
+    assert_eq!(j["servers"][0]["server_id"], "10.0.0.1", "{j}");
+}
+
 /// Checks that need no privilege and no namespace.
 #[test]
 fn bad_arguments_and_interfaces_are_unknown() {
@@ -454,4 +492,76 @@ fn bad_arguments_and_interfaces_are_unknown() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert!(!err.contains("stack backtrace"), "{err}");
     }
+}
+
+#[test]
+fn dora_waits_for_the_chosen_server_and_releases_despite_a_rogue_nak() {
+    if !lab_ready("dora_rogue", &["dnsmasq", "python3"]) {
+        return;
+    }
+    // Two dnsmasq answer. The legitimate one sits behind a 200 ms forwarder; the rogue is
+    // authoritative, so it NAKs the REQUEST naming the legitimate server ("wrong server-ID")
+    // before that server's ACK arrives. The probe must wait for the chosen server's answer
+    // and release the lease it got.
+    let lab = Lab::run(
+        "dora_rogue",
+        r#"
+lab_init probe-dora2
+lab_add_bridge brl
+lab_add_node legit 02:53:00:00:00:01 10.0.0.1/24 brl
+lab_add_node dly - - brl l0
+lab_add_node dly - - br0 b0
+lab_add_node rogue 02:ba:db:ad:ba:d1 192.168.66.1/24
+lab_add_node cli 02:10:00:00:00:99
+lab_delay_link fwd dly l0 b0 200
+lab_dnsmasq dm legit eth0 --no-ping --dhcp-range=10.0.0.100,10.0.0.150,255.255.255.0,2m
+lab_dnsmasq rg rogue eth0 --no-ping --dhcp-authoritative --dhcp-range=192.168.66.10,192.168.66.20,255.255.255.0,2m
+sleep 0.5
+run dora lab_exec cli "$BIN" probe -i eth0 --mode dora --wait 1.5 --expect-server 10.0.0.1 --format json
+sleep 0.3
+cp "$LAB_DIR/dm.leases" "$OUT/leases"
+cp "$LAB_DIR/dm.log" "$OUT/dm.log"
+cp "$LAB_DIR/rg.log" "$OUT/rg.log"
+"#,
+    );
+    // CRITICAL: the rogue answered.
+    assert_eq!(lab.rc("dora"), 2, "{}", lab.show("dora"));
+    let j = lab.json("dora");
+    let replies: Vec<(&str, &str)> = j["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["msg_type"].as_str().unwrap(),
+                r["server_id"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // The race this test is about: the rogue's NAK came first, the chosen server's ACK after.
+    let nak = replies.iter().position(|r| *r == ("NAK", "192.168.66.1"));
+    let ack = replies.iter().position(|r| *r == ("ACK", "10.0.0.1"));
+    assert!(
+        matches!((nak, ack), (Some(n), Some(a)) if n < a),
+        "{replies:?}\n{j}"
+    );
+    assert_eq!(j["sent"], 3, "DISCOVER, REQUEST, RELEASE: {j}");
+    let notes = strs(&j["notes"]);
+    assert!(
+        notes.iter().any(|n| n.starts_with("dora: leased 10.0.0.")
+            && n.ends_with("from 10.0.0.1, then released it")),
+        "{notes:?}"
+    );
+    assert!(!codes(&j).contains(&"dora-no-ack"), "{j}");
+    let rogue_log = lab.file("rg.log");
+    assert!(rogue_log.contains("DHCPNAK"), "{rogue_log}");
+    let log = lab.file("dm.log");
+    assert!(log.contains("DHCPACK"), "{log}");
+    assert!(log.contains("DHCPRELEASE"), "{log}");
+    // The chosen server holds no lease any more.
+    let leases = lab.file("leases");
+    assert!(
+        leases.trim().is_empty(),
+        "a lease was left behind:\n{leases}"
+    );
 }

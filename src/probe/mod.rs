@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
-pub use verdict::{Status, Verdict};
+pub use verdict::{ReplyInfo, Status, Verdict};
 
 /// Probe flavours (dhcp_probe's cycle, plus INFORM, a full DORA and the client's goodbyes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -420,40 +420,6 @@ impl RoundLog {
     }
 }
 
-/// A decoded view of a reply, for decisions during the run.
-struct ReplyView {
-    xid: u32,
-    msg_type: Option<MessageType>,
-    server_id: Option<Ipv4Addr>,
-    src_mac: Option<[u8; 6]>,
-    src_ip: Ipv4Addr,
-    yiaddr: Ipv4Addr,
-}
-
-fn view_reply(r: &CapturedReply) -> Option<ReplyView> {
-    let raw = RawFrame {
-        number: 0,
-        ts: r.ts,
-        ts_digits: 9,
-        linktype: r.linktype,
-        orig_len: r.frame.len() as u32,
-        data: &r.frame,
-    };
-    let mut dec = FrameDecoder::new();
-    let Decoded::Udp(udp) = dec.decode(&raw) else {
-        return None;
-    };
-    let m = Message::decode(udp.payload);
-    Some(ReplyView {
-        xid: m.xid,
-        msg_type: m.message_type(),
-        server_id: m.server_id(),
-        src_mac: udp.src_mac,
-        src_ip: udp.src_ip,
-        yiaddr: m.yiaddr,
-    })
-}
-
 fn now_ts() -> Timestamp {
     let d = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -470,6 +436,10 @@ fn new_xid() -> u32 {
     (h.finish() as u32).max(1)
 }
 
+fn is_offer(v: &ReplyInfo) -> bool {
+    v.msg_type == Some(MessageType::OFFER)
+}
+
 /// The capture and injection handles and the round in progress.
 pub struct Session {
     pub plan: Plan,
@@ -479,12 +449,15 @@ pub struct Session {
     decoder: FrameDecoder,
     last_send: Option<Instant>,
     pub log: RoundLog,
+    /// `log.replies` decoded, one entry per reply, as it was captured: the decisions during
+    /// the run (has the chosen server answered? which MAC does it use?) read these.
+    decoded: Vec<ReplyInfo>,
     /// Told every transaction id as a request is about to use it.
     xid_listener: Option<Box<dyn FnMut(u32, Mode) + Send>>,
 }
 
 impl Session {
-    /// Opens both handles (needs CAP_NET_RAW). Call [`crate::privilege::drop_privileges`]
+    /// Opens both handles (needs CAP_NET_RAW). Call [`crate::privilege::drop_or_warn`]
     /// afterwards.
     pub fn open(plan: Plan, savefile: Option<PathBuf>) -> anyhow::Result<Session> {
         let state = live::check_injectable(&plan.interface)?;
@@ -501,6 +474,7 @@ impl Session {
             decoder: FrameDecoder::new(),
             last_send: None,
             log: RoundLog::default(),
+            decoded: Vec::new(),
             xid_listener: None,
         })
     }
@@ -576,7 +550,10 @@ impl Session {
             }
             2 => {
                 let mode = self.log.mode_of(m.xid);
-                if mode.is_some() || m.chaddr_mac() == Some(self.plan.crafting.mac) {
+                let mac = self.plan.crafting.mac;
+                if mode.is_some() || m.chaddr_mac() == Some(mac) {
+                    let info = ReplyInfo::from_decoded(mode, ts, &udp, &m, mac);
+                    self.decoded.push(info);
                     self.log.replies.push(CapturedReply {
                         mode,
                         ts,
@@ -600,6 +577,27 @@ impl Session {
         }
     }
 
+    /// Waits until [`MIN_SEND_GAP`] has passed since the last frame we sent, listening
+    /// meanwhile (replies to the previous request still count). If the capture fails, the
+    /// rest of the gap is slept before the error is returned, so a caller that must send
+    /// anyway (the DORA release) still keeps the rate limit.
+    fn wait_send_gap(&mut self) -> anyhow::Result<()> {
+        let Some(last) = self.last_send else {
+            return Ok(());
+        };
+        let gap_end = last + MIN_SEND_GAP;
+        while Instant::now() < gap_end {
+            let left = gap_end.saturating_duration_since(Instant::now());
+            if self.source.is_finished() {
+                std::thread::sleep(left);
+            } else if let Err(e) = self.listen_once(left) {
+                std::thread::sleep(gap_end.saturating_duration_since(Instant::now()));
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
     /// Sends one frame, never faster than [`MIN_SEND_GAP`] after the previous one.
     fn send(
         &mut self,
@@ -608,18 +606,17 @@ impl Session {
         msg_type: MessageType,
         frame: Vec<u8>,
     ) -> anyhow::Result<()> {
-        if let Some(last) = self.last_send {
-            // Keep listening while we wait: replies to the previous request still count.
-            let gap_end = last + MIN_SEND_GAP;
-            while Instant::now() < gap_end {
-                let left = gap_end.saturating_duration_since(Instant::now());
-                if self.source.is_finished() {
-                    std::thread::sleep(left);
-                } else {
-                    self.listen_once(left)?;
-                }
-            }
-        }
+        self.wait_send_gap()?;
+        self.send_now(mode, xid, msg_type, frame)
+    }
+
+    fn send_now(
+        &mut self,
+        mode: Mode,
+        xid: u32,
+        msg_type: MessageType,
+        frame: Vec<u8>,
+    ) -> anyhow::Result<()> {
         let ts = now_ts();
         self.injector.send(&frame)?;
         self.last_send = Some(Instant::now());
@@ -634,12 +631,9 @@ impl Session {
         Ok(())
     }
 
-    fn has_reply(&self, from: usize, xid: u32, types: &[MessageType]) -> bool {
-        self.log.replies[from..].iter().any(|r| {
-            view_reply(r).is_some_and(|v| {
-                v.xid == xid && (types.is_empty() || v.msg_type.is_some_and(|t| types.contains(&t)))
-            })
-        })
+    /// True when a reply captured since `from` answers `xid` and satisfies `done`.
+    fn has_reply(&self, from: usize, xid: u32, done: &dyn Fn(&ReplyInfo) -> bool) -> bool {
+        self.decoded[from..].iter().any(|v| v.xid == xid && done(v))
     }
 
     /// The MAC to unicast to `ip`: --server-mac, a reply from it, the ARP table, broadcast.
@@ -647,16 +641,11 @@ impl Session {
         if let Some(m) = self.plan.server_mac {
             return m;
         }
-        let learned = self
-            .log
-            .replies
-            .iter()
-            .filter_map(view_reply)
-            .find_map(|v| {
-                (v.server_id == Some(ip) || v.src_ip == ip)
-                    .then_some(v.src_mac)
-                    .flatten()
-            });
+        let learned = self.decoded.iter().find_map(|v| {
+            (v.server_id == Some(ip) || v.src_ip == ip)
+                .then_some(v.src_mac)
+                .flatten()
+        });
         learned
             .or_else(|| craft::neighbour_mac(ip))
             .unwrap_or(crate::craft::BROADCAST_MAC)
@@ -695,18 +684,19 @@ impl Session {
         craft::build_frame(route, &self.plan.vlans, &payload)
     }
 
-    /// Sends a request with retransmission and back-off; returns the index of the first reply
-    /// of this step. `grace`: stop that long after the first reply of `types` (else listen
-    /// the whole window).
+    /// Sends a request with retransmission and back-off; returns the index (in the decoded
+    /// replies) of the first reply of this step. A reply to our xid for which `done` holds
+    /// ends the retries; with `grace`, listening also stops that long after it (else the
+    /// whole window is listened to).
     fn transact(
         &mut self,
         mode: Mode,
         mut fields: MessageFields,
         route: Route,
-        types: &[MessageType],
+        done: &dyn Fn(&ReplyInfo) -> bool,
         grace: Option<Duration>,
     ) -> anyhow::Result<usize> {
-        let from = self.log.replies.len();
+        let from = self.decoded.len();
         let started = Instant::now();
         let mut window = self.plan.wait;
         for _attempt in 0..self.plan.tries {
@@ -727,12 +717,12 @@ impl Session {
                 self.listen_once(limit - now)?;
                 if let Some(g) = grace
                     && grace_end.is_none()
-                    && self.has_reply(from, fields.xid, types)
+                    && self.has_reply(from, fields.xid, done)
                 {
                     grace_end = Some(Instant::now() + g);
                 }
             }
-            if self.has_reply(from, fields.xid, types) {
+            if self.has_reply(from, fields.xid, done) {
                 break;
             }
             window = (window * 2).min(MAX_WINDOW);
@@ -766,13 +756,13 @@ impl Session {
     /// Runs one mode.
     pub fn run_mode(&mut self, mode: Mode) -> anyhow::Result<()> {
         let plan = self.plan.clone();
-        let any: &[MessageType] = &[];
+        let any: &dyn Fn(&ReplyInfo) -> bool = &|_| true;
         match mode {
             Mode::Discover => {
                 let xid = self.begin(mode);
                 let f = self.fields(MessageType::DISCOVER, xid);
                 let route = self.route(Ipv4Addr::UNSPECIFIED, None);
-                self.transact(mode, f, route, &[MessageType::OFFER], None)?;
+                self.transact(mode, f, route, &is_offer, None)?;
             }
             Mode::Request => {
                 let xid = self.begin(mode);
@@ -833,7 +823,7 @@ impl Session {
     }
 
     /// True when `v` comes from a server the admin expects (or no expectation was given).
-    fn preferred(&self, v: &ReplyView) -> bool {
+    fn preferred(&self, v: &ReplyInfo) -> bool {
         let e = &self.plan.expectations;
         e.servers.is_empty()
             || e.servers.iter().any(|r| match r {
@@ -842,25 +832,19 @@ impl Session {
             })
     }
 
-    /// DISCOVER → OFFER → REQUEST → ACK, then RELEASE. Releases whenever a REQUEST went out
-    /// and no NAK came back, even after Ctrl-C: no lease is left behind.
+    /// DISCOVER → OFFER → REQUEST → ACK, then RELEASE. Once the REQUEST went out, the
+    /// RELEASE goes to the chosen server whatever happens (a NAK, no answer, Ctrl-C, an
+    /// error): no lease is left behind. Only the chosen server's ACK or NAK ends the wait;
+    /// another server's NAK does not.
     fn run_dora(&mut self) -> anyhow::Result<()> {
         let mode = Mode::Dora;
         let xid = self.begin(mode);
         let f = self.fields(MessageType::DISCOVER, xid);
         let route = self.route(Ipv4Addr::UNSPECIFIED, None);
-        let from = self.transact(
-            mode,
-            f,
-            route,
-            &[MessageType::OFFER],
-            Some(DORA_OFFER_GRACE),
-        )?;
-        let offers: Vec<ReplyView> = self.log.replies[from..]
+        let from = self.transact(mode, f, route, &is_offer, Some(DORA_OFFER_GRACE))?;
+        let offers: Vec<&ReplyInfo> = self.decoded[from..]
             .iter()
-            .filter_map(view_reply)
-            .filter(|v| v.xid == xid && v.msg_type == Some(MessageType::OFFER))
-            .filter(|v| !v.yiaddr.is_unspecified())
+            .filter(|v| v.xid == xid && is_offer(v) && !v.yiaddr.is_unspecified())
             .collect();
         let Some(offer) = offers.iter().find(|v| self.preferred(v)).or(offers.first()) else {
             self.log
@@ -868,9 +852,7 @@ impl Session {
                 .push("dora: no OFFER, nothing requested".into());
             return Ok(());
         };
-        let Some(server) = offer.server_id.or(Some(offer.src_ip)) else {
-            return Ok(());
-        };
+        let server = offer.server();
         let address = offer.yiaddr;
         let server_mac = offer.src_mac;
         if self.interrupted() {
@@ -883,32 +865,44 @@ impl Session {
         f.server_id = Some(server);
         f.requested_ip = Some(address);
         let route = self.route(Ipv4Addr::UNSPECIFIED, None);
-        let from = self.transact(
-            mode,
-            f,
-            route,
-            &[MessageType::ACK, MessageType::NAK],
-            Some(Duration::ZERO),
-        )?;
-        let answer = self.log.replies[from..]
+        let sent_before = self.log.sent.len();
+        let from = self.decoded.len();
+        let from_chosen = move |v: &ReplyInfo| {
+            v.server() == server && matches!(v.msg_type, Some(MessageType::ACK | MessageType::NAK))
+        };
+        let requested = self.transact(mode, f, route, &from_chosen, Some(Duration::ZERO));
+        let request_went_out = self.log.sent[sent_before..]
             .iter()
-            .filter_map(view_reply)
-            .filter(|v| v.xid == xid)
-            .find(|v| matches!(v.msg_type, Some(MessageType::ACK | MessageType::NAK)));
-        if let Some(v) = &answer
-            && v.msg_type == Some(MessageType::NAK)
-        {
-            self.log
-                .notes
-                .push(format!("dora: {server} NAKed the REQUEST for {address}"));
-            return Ok(());
+            .any(|s| s.xid == xid && s.msg_type == MessageType::REQUEST);
+        if !request_went_out {
+            return requested.map(|_| ());
         }
+        let answer = self.decoded[from..]
+            .iter()
+            .find(|v| v.xid == xid && from_chosen(v))
+            .cloned();
+        let released = self.release(server, address, server_mac, answer.as_ref());
+        requested?;
+        released
+    }
+
+    /// The DORA's RELEASE of `address` to `server`, unicast from the address (RFC 2131
+    /// §4.4.4), after the chosen server's `answer` (if any). Sent even if the capture failed
+    /// meanwhile; that error is returned afterwards.
+    fn release(
+        &mut self,
+        server: Ipv4Addr,
+        address: Ipv4Addr,
+        offer_mac: Option<[u8; 6]>,
+        answer: Option<&ReplyInfo>,
+    ) -> anyhow::Result<()> {
+        let mode = Mode::Dora;
+        let nak = answer.is_some_and(|v| v.msg_type == Some(MessageType::NAK));
         let leased = answer
-            .as_ref()
+            .filter(|_| !nak)
             .map(|v| v.yiaddr)
             .filter(|a| !a.is_unspecified())
             .unwrap_or(address);
-        // RELEASE: unicast from the leased address to the server (RFC 2131 §4.4.4).
         let rxid = self.begin(mode);
         let mut rf = self.fields(MessageType::RELEASE, rxid);
         rf.ciaddr = leased;
@@ -916,27 +910,31 @@ impl Session {
         let mut route = self.route(leased, Some(server));
         if self.plan.crafting.relay.is_none()
             && self.plan.server_mac.is_none()
-            && let Some(m) = answer.as_ref().and_then(|v| v.src_mac).or(server_mac)
+            && let Some(m) = answer.and_then(|v| v.src_mac).or(offer_mac)
         {
             route.dst_mac = m;
         }
         let frame = self.frame(&route, &rf);
-        self.send(mode, rxid, MessageType::RELEASE, frame)?;
+        let gap = self.wait_send_gap();
+        self.send_now(mode, rxid, MessageType::RELEASE, frame)?;
         self.log.released.push((leased, server));
-        self.log.notes.push(format!(
-            "dora: {} {leased} from {server}, then released it",
-            if answer.is_some() {
-                "leased"
-            } else {
-                "requested (no ACK seen)"
+        self.log.notes.push(match answer {
+            Some(_) if nak => {
+                format!("dora: {server} NAKed the REQUEST for {address}; released it anyway")
             }
-        ));
+            Some(_) => format!("dora: leased {leased} from {server}, then released it"),
+            None => {
+                format!("dora: requested {leased} from {server} (no ACK seen), then released it")
+            }
+        });
+        gap?;
         self.listen_until(Instant::now() + GOODBYE_LISTEN)
     }
 
     /// Runs every mode once and returns what happened.
     pub fn run_round(&mut self) -> anyhow::Result<RoundLog> {
         self.log = RoundLog::default();
+        self.decoded.clear();
         for mode in self.plan.modes.clone() {
             if self.interrupted() {
                 break;
@@ -945,6 +943,7 @@ impl Session {
         }
         // Late replies to the last request (and our own frames still in the ring).
         self.listen_until(Instant::now() + Duration::from_millis(50))?;
+        self.decoded.clear();
         Ok(std::mem::take(&mut self.log))
     }
 
@@ -971,15 +970,13 @@ impl Session {
 /// and printed by `main`).
 pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     if args.list_interfaces {
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
-        live::list_interfaces(&mut out)?;
-        out.flush()?;
+        live::print_interfaces()?;
         return Ok(ExitCode::SUCCESS);
     }
     let plan = Plan::from_args(args)?;
     let mut session = Session::open(plan, args.write.clone())?;
-    crate::privilege::drop_privileges()?;
+    // Like every live command: a failed drop is a warning, the probe goes on.
+    crate::privilege::drop_or_warn();
     live::install_interrupt_handler();
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -7,7 +7,7 @@ use crate::analysis::config::ServerRef;
 use crate::analysis::{Analysis, Finding, Severity};
 use crate::dhcp::Message;
 use crate::dhcp::options::{self as opt, MessageType, colon_hex};
-use crate::frame::{Decoded, FrameDecoder};
+use crate::frame::{Decoded, FrameDecoder, UdpFrame};
 use crate::source::{FrameSource, RawFrame, SourceError, linktype};
 use crate::time::Timestamp;
 use serde_json::{Value as Json, json};
@@ -224,53 +224,74 @@ fn ips(bytes: Option<std::borrow::Cow<'_, [u8]>>) -> Vec<Ipv4Addr> {
         .unwrap_or_default()
 }
 
+impl ReplyInfo {
+    /// Decodes a captured reply; `client_mac` is the probe's chaddr. The latency is left
+    /// `None`: it needs the round's sent frames ([`judge`] fills it in). The one decoder of
+    /// replies: the session keeps its result for each reply as it is captured.
+    pub fn decode(r: &CapturedReply, client_mac: [u8; 6]) -> Option<ReplyInfo> {
+        let raw = RawFrame {
+            number: 0,
+            ts: r.ts,
+            ts_digits: 9,
+            linktype: r.linktype,
+            orig_len: r.frame.len() as u32,
+            data: &r.frame,
+        };
+        let mut dec = FrameDecoder::new();
+        let Decoded::Udp(udp) = dec.decode(&raw) else {
+            return None;
+        };
+        let m = Message::decode(udp.payload);
+        Some(ReplyInfo::from_decoded(r.mode, r.ts, &udp, &m, client_mac))
+    }
+
+    /// [`ReplyInfo::decode`] for a frame already decoded (the session's capture loop).
+    pub(crate) fn from_decoded(
+        mode: Option<Mode>,
+        ts: Timestamp,
+        udp: &UdpFrame<'_>,
+        m: &Message<'_>,
+        client_mac: [u8; 6],
+    ) -> ReplyInfo {
+        let msg_type = m.message_type();
+        let type_name = match msg_type {
+            Some(t) => t.name().map_or_else(|| t.to_string(), str::to_owned),
+            None => "BOOTREPLY".to_owned(),
+        };
+        ReplyInfo {
+            mode,
+            msg_type,
+            type_name,
+            xid: m.xid,
+            xid_matches: mode.is_some(),
+            chaddr_matches: m.chaddr_mac() == Some(client_mac),
+            server_id: m.server_id(),
+            src_mac: udp.src_mac,
+            src_ip: udp.src_ip,
+            dst_ip: udp.dst_ip,
+            vlans: udp.vlans.as_slice().to_vec(),
+            yiaddr: m.yiaddr,
+            giaddr: m.giaddr,
+            latency_ms: None,
+            lease_time: m.lease_time(),
+            subnet_mask: ips(m.option(opt::SUBNET_MASK)).first().copied(),
+            routers: ips(m.option(opt::ROUTER)),
+            dns: ips(m.option(opt::DNS_SERVERS)),
+            ts,
+        }
+    }
+}
+
 fn reply_info(plan: &Plan, log: &RoundLog, r: &CapturedReply) -> Option<ReplyInfo> {
-    let raw = RawFrame {
-        number: 0,
-        ts: r.ts,
-        ts_digits: 9,
-        linktype: r.linktype,
-        orig_len: r.frame.len() as u32,
-        data: &r.frame,
-    };
-    let mut dec = FrameDecoder::new();
-    let Decoded::Udp(udp) = dec.decode(&raw) else {
-        return None;
-    };
-    let m = Message::decode(udp.payload);
-    let msg_type = m.message_type();
-    let type_name = match msg_type {
-        Some(t) => t.name().map_or_else(|| t.to_string(), str::to_owned),
-        None => "BOOTREPLY".to_owned(),
-    };
-    let latency_ms = log
+    let mut info = ReplyInfo::decode(r, plan.crafting.mac)?;
+    info.latency_ms = log
         .sent
         .iter()
-        .filter(|s| s.xid == m.xid && s.ts <= r.ts)
+        .filter(|s| s.xid == info.xid && s.ts <= r.ts)
         .map(|s| s.ts)
         .max()
         .map(|sent| r.ts.millis_since(sent));
-    Some(ReplyInfo {
-        mode: r.mode,
-        msg_type,
-        type_name,
-        xid: m.xid,
-        xid_matches: r.mode.is_some(),
-        chaddr_matches: m.chaddr_mac() == Some(plan.crafting.mac),
-        server_id: m.server_id(),
-        src_mac: udp.src_mac,
-        src_ip: udp.src_ip,
-        dst_ip: udp.dst_ip,
-        vlans: udp.vlans.as_slice().to_vec(),
-        yiaddr: m.yiaddr,
-        giaddr: m.giaddr,
-        latency_ms,
-        lease_time: m.lease_time(),
-        subnet_mask: ips(m.option(opt::SUBNET_MASK)).first().copied(),
-        routers: ips(m.option(opt::ROUTER)),
-        dns: ips(m.option(opt::DNS_SERVERS)),
-        ts: r.ts,
-    })
+    Some(info)
 }
 
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {

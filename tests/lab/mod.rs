@@ -37,13 +37,17 @@ fn lab_missing(test: &str, tools: &[&str]) -> Option<String> {
     None
 }
 
-/// True when the lab can run; otherwise skip (or fail in CI).
+/// True when `CI` says this is a CI run: set to anything but empty, `false` or `0`
+/// (`CI=true`, `CI=1`, `CI=yes` all count).
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !matches!(v.to_str(), Some("" | "false" | "0")))
+}
+
+/// True when the lab can run; otherwise skip (or fail in CI, see [`in_ci`]).
 pub fn lab_ready(test: &str, tools: &[&str]) -> bool {
     match lab_missing(test, tools) {
         None => true,
-        Some(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{test}: namespace lab unavailable in CI: {why}")
-        }
+        Some(why) if in_ci() => panic!("{test}: namespace lab unavailable in CI: {why}"),
         Some(why) => {
             eprintln!("skipping {test}: {why}");
             false
@@ -67,6 +71,22 @@ source '{LIB}'
 BIN='{BIN}'
 OUT='{out}'
 run() {{ local name=$1; shift; set +e; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; set -e; }}
+# proc_status NAME PID: copies /proc/PID/status to $OUT/NAME.status once PID runs $BIN without
+# root ids or capabilities (privileges dropped), or as it is after 5 s (for the assertions).
+proc_status() {{
+  local name=$1 pid=$2 bin i
+  bin=$(readlink -f "$BIN")
+  for ((i = 0; i < 100; i++)); do
+    if [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$bin" ]] &&
+      cp "/proc/$pid/status" "$OUT/$name.status" 2>/dev/null &&
+      grep -Eq '^CapEff:[[:space:]]+0+$' "$OUT/$name.status" &&
+      awk '/^[UG]id:/ {{ for (f = 2; f <= 5; f++) if ($f == 0) bad = 1 }} END {{ exit bad }}' "$OUT/$name.status"; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 0
+}}
 "#,
             out = dir.display()
         );
@@ -107,6 +127,39 @@ run() {{ local name=$1; shift; set +e; "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
         let text = self.out(name);
         serde_json::from_str(text.lines().next().unwrap_or(""))
             .unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {text}\n{}", self.err(name)))
+    }
+
+    /// Asserts that `$OUT/NAME.status` (see `proc_status` in the script prelude) shows a process
+    /// that gave its privileges up as docs/privileges.md promises: no root uid or gid (real,
+    /// effective, saved, filesystem), no supplementary groups, no capability left.
+    pub fn assert_dropped(&self, name: &str) {
+        let status = self.file(&format!("{name}.status"));
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .unwrap_or_else(|| panic!("{name}: no {key} in /proc status:\n{status}"))
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<String>>()
+        };
+        for key in ["Uid:", "Gid:"] {
+            let ids = field(key);
+            assert_eq!(ids.len(), 4, "{name} {key} {ids:?}");
+            assert!(
+                ids.iter().all(|id| id != "0"),
+                "{name}: still root ({key} {ids:?}):\n{status}"
+            );
+        }
+        assert!(
+            field("Groups:").is_empty(),
+            "{name}: groups kept:\n{status}"
+        );
+        for key in ["CapEff:", "CapPrm:", "CapAmb:"] {
+            let v = field(key);
+            let caps = u64::from_str_radix(v.first().map_or("", String::as_str), 16);
+            assert_eq!(caps, Ok(0), "{name}: {key} {v:?}:\n{status}");
+        }
     }
 
     /// Context for assertion messages.
