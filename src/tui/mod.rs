@@ -175,20 +175,13 @@ fn run_file(path: &Path, expectations: Expectations, speed: Speed) -> anyhow::Re
 }
 
 fn run_live(args: &TuiArgs, iface: &str, expectations: Expectations) -> anyhow::Result<ExitCode> {
-    if iface != "any" {
-        crate::live::interface_state(iface)?;
-    }
-    crate::privilege::check(iface)?;
     let mut opts = crate::live::LiveOptions::new(iface);
     opts.filter = args.filter.clone();
     opts.savefile = args.write.clone();
-    let source = crate::live::LiveSource::open(&opts)?;
     // The probe form's handles (capture and injection) need the privilege too: open them
-    // now, use them only when a probe is submitted.
-    let session = open_probe_session(iface, &expectations);
-    if let Err(e) = crate::privilege::drop_privileges() {
-        eprintln!("dhcpscope: warning: {e}");
-    }
+    // before it is dropped, use them only when a probe is submitted.
+    let (source, session, _) =
+        crate::live::open_checked_with(&opts, |_| open_probe_session(iface, &expectations))?;
     let read = ReadOptions {
         keep_frames: true,
         batch_packets: 256,
