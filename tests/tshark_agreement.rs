@@ -2,9 +2,13 @@
 //!
 //! For every capture in `captures/` and in the shared public corpus (`/work/shared`, skipped
 //! when absent), both tools decode each file once; the set of DHCPv4 frames and every compared
-//! field must agree, except where a documented rule says why they may not. Each rule checks,
-//! on both decodings, that it applies (see [`frame_set_exception`] and [`field_exception`]);
-//! anything else is a failure. Without tshark the test fails in CI and is skipped elsewhere.
+//! field must agree, except where a documented rule says why they may not. Compared: the
+//! frame and IP/UDP fields, the fixed header with `sname` and `file`, the summary fields
+//! (`msg_type`, `server_id`, ...), the option codes in wire order, and for each option its
+//! `len`, its `offset` (from tshark's field positions, `-x`) and, for the options in
+//! [`TYPED_OPTIONS`] and site-specific codes, its `value`. Each rule checks, on both
+//! decodings, that it applies (see [`frame_set_exception`] and [`field_exception`]); anything
+//! else is a failure. Without tshark the test fails in CI and is skipped elsewhere.
 //!
 //! `cargo test --test tshark_agreement -- --nocapture` prints per-file counts (frames and
 //! fields compared, exceptions applied, with where and why) and the totals.
@@ -125,6 +129,13 @@ impl TFrame {
         self.first_layer("dhcp")
     }
 
+    /// Where the DHCP payload starts in the buffer its fields' positions refer to.
+    fn dhcp_start(&self) -> Option<u64> {
+        many_raw(self.layers.get("dhcp_raw"))
+            .first()
+            .map(|r| raw_pos(r))
+    }
+
     fn has_dhcp_fields(&self) -> bool {
         self.first_layer("dhcp")
             .is_some_and(|d| d.contains_key("dhcp.type"))
@@ -151,6 +162,26 @@ fn many(v: Option<&Json>) -> Vec<&Json> {
         Some(Json::Array(a)) => a.iter().collect(),
         Some(other) => vec![other],
     }
+}
+
+/// A field's `_raw` twin (`-x`): `[hex, position, length, bitmask, type]`, or an array of
+/// those when the field repeats.
+fn many_raw(v: Option<&Json>) -> Vec<&[Json]> {
+    match v {
+        Some(Json::Array(a)) if a.first().is_some_and(Json::is_array) => a
+            .iter()
+            .map(|r| r.as_array().expect("raw field").as_slice())
+            .collect(),
+        Some(Json::Array(a)) => vec![a.as_slice()],
+        _ => Vec::new(),
+    }
+}
+
+/// The byte position of a raw field in its buffer.
+fn raw_pos(raw: &[Json]) -> u64 {
+    raw.get(1)
+        .and_then(Json::as_u64)
+        .expect("raw field position")
 }
 
 fn field<'a>(obj: &'a Map<String, Json>, key: &str) -> Option<&'a str> {
@@ -183,6 +214,8 @@ fn run_tshark(path: &Path) -> TsharkRun {
             "-T",
             "json",
             "--no-duplicate-keys",
+            // Every field's bytes and position (`NAME_raw`): option offsets come from these.
+            "-x",
             "-J",
             "frame eth sll vlan ieee8021ad ip udp dhcp _ws.short _ws.malformed",
         ])
@@ -375,6 +408,15 @@ fn unescape(s: &str) -> Vec<u8> {
     out
 }
 
+/// How tshark 4.0 shows bytes it reads as ASCII (`ENC_ASCII`: sname, file and the text
+/// options): every byte above 0x7f becomes U+FFFD, the others stay as they are.
+fn tshark_ascii(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| if b < 0x80 { char::from(b) } else { '\u{fffd}' })
+        .collect()
+}
+
 fn hex_colon(bytes: &[u8]) -> String {
     bytes
         .iter()
@@ -471,6 +513,9 @@ fn ours_fields(v: &Json) -> Fields {
         "hostname",
         d["hostname"].as_str().map(|h| hex_colon(&unescape(h))),
     );
+    for k in ["sname", "file"] {
+        f.insert(k, d[k].as_str().map(|t| tshark_ascii(&unescape(t))));
+    }
     let codes: Vec<String> = d["options"]
         .as_array()
         .map(|a| a.iter().map(|o| o["code"].to_string()).collect())
@@ -483,6 +528,9 @@ fn ours_fields(v: &Json) -> Fields {
 struct TOption<'a> {
     code: u8,
     tree: Option<&'a Map<String, Json>>,
+    /// Where tshark says its type byte is (`dhcp.option.type_raw`), in the same buffer as the
+    /// DHCP layer (the frame, or the reassembled datagram).
+    pos: u64,
 }
 
 impl TOption<'_> {
@@ -513,13 +561,13 @@ fn tshark_options(
 ) -> (Vec<TOption<'_>>, Vec<TOption<'_>>, Vec<TOption<'_>>) {
     let types = many(level.get("dhcp.option.type"));
     let trees = many(level.get("dhcp.option.type_tree"));
-    assert_eq!(
-        types.len(),
-        trees.len(),
-        "tshark option types and trees do not pair up"
+    let raws = many_raw(level.get("dhcp.option.type_raw"));
+    assert!(
+        types.len() == trees.len() && types.len() == raws.len(),
+        "tshark option types, trees and positions do not pair up"
     );
     let (mut main, mut file, mut sname) = (Vec::new(), Vec::new(), Vec::new());
-    for (t, tree) in types.iter().zip(&trees) {
+    for ((t, tree), raw) in types.iter().zip(&trees).zip(&raws) {
         let code: u8 = t
             .as_str()
             .and_then(|c| c.parse().ok())
@@ -544,7 +592,11 @@ fn tshark_options(
                 }
             }
         }
-        main.push(TOption { code, tree });
+        main.push(TOption {
+            code,
+            tree,
+            pos: raw_pos(raw),
+        });
     }
     (main, file, sname)
 }
@@ -633,6 +685,10 @@ fn tshark_fields(t: &TFrame, ts_digits: &[usize]) -> Fields {
             .and_then(|ft| field(ft, "dhcp.flags.bc"))
             .map(|b| (b == "1").to_string()),
     );
+    // Both are C strings. tshark shows an empty one as "" and leaves out one that option 52
+    // overloads; we print null for both.
+    f.insert("sname", text("dhcp.server").filter(|s| !s.is_empty()));
+    f.insert("file", text("dhcp.file").filter(|s| !s.is_empty()));
     f.insert("ciaddr", text("dhcp.ip.client"));
     f.insert("yiaddr", text("dhcp.ip.your"));
     f.insert("siaddr", text("dhcp.ip.server"));
@@ -692,6 +748,237 @@ fn tshark_fields(t: &TFrame, ts_digits: &[usize]) -> Fields {
 }
 
 // ---------------------------------------------------------------------------------------
+// Per-option fields: every option's `len` and `offset`, and the `value` of the typed ones.
+
+/// How an option's `value` is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// One IPv4 address.
+    Ip,
+    /// A list of IPv4 addresses.
+    Ips,
+    /// An integer.
+    Num,
+    /// Text, compared as tshark shows it (see [`tshark_ascii`]).
+    Text,
+    /// Option 53, by number.
+    MsgType,
+    /// Option 55, the codes in order.
+    ParamList,
+    /// Option 61: type byte and identifier.
+    ClientId,
+    /// Opaque bytes (we print them as hex), against tshark's `dhcp.option.value`.
+    Hex,
+}
+
+/// The options whose `value` is compared, with tshark's field for it.
+const TYPED_OPTIONS: &[(u8, Kind, &str)] = &[
+    (1, Kind::Ip, "dhcp.option.subnet_mask"),
+    (2, Kind::Num, "dhcp.option.time_offset"),
+    (3, Kind::Ips, "dhcp.option.router"),
+    (4, Kind::Ips, "dhcp.option.time_server"),
+    (5, Kind::Ips, "dhcp.option.name_server"),
+    (6, Kind::Ips, "dhcp.option.domain_name_server"),
+    (7, Kind::Ips, "dhcp.option.log_server"),
+    (12, Kind::Text, "dhcp.option.hostname"),
+    (14, Kind::Text, "dhcp.option.merit_dump_file"),
+    (15, Kind::Text, "dhcp.option.domain_name"),
+    (17, Kind::Text, "dhcp.option.root_path"),
+    (23, Kind::Num, "dhcp.option.default_ip_ttl"),
+    (26, Kind::Num, "dhcp.option.interface_mtu"),
+    (28, Kind::Ip, "dhcp.option.broadcast_address"),
+    (40, Kind::Text, "dhcp.option.nis_domain"),
+    (42, Kind::Ips, "dhcp.option.ntp_server"),
+    (43, Kind::Hex, "dhcp.option.value"),
+    (44, Kind::Ips, "dhcp.option.netbios_over_tcpip_name_server"),
+    (46, Kind::Num, "dhcp.option.netbios_over_tcpip_node_type"),
+    (50, Kind::Ip, "dhcp.option.requested_ip_address"),
+    (51, Kind::Num, "dhcp.option.ip_address_lease_time"),
+    (53, Kind::MsgType, "dhcp.option.dhcp"),
+    (54, Kind::Ip, "dhcp.option.dhcp_server_id"),
+    (55, Kind::ParamList, "dhcp.option.request_list_item"),
+    (56, Kind::Text, "dhcp.option.message"),
+    (57, Kind::Num, "dhcp.option.dhcp_max_message_size"),
+    (58, Kind::Num, "dhcp.option.renewal_time_value"),
+    (59, Kind::Num, "dhcp.option.rebinding_time_value"),
+    (60, Kind::Text, "dhcp.option.vendor_class_id"),
+    (61, Kind::ClientId, "dhcp.option.value"),
+    (66, Kind::Text, "dhcp.option.tftp_server_name"),
+    (67, Kind::Text, "dhcp.option.bootfile_name"),
+    (91, Kind::Num, "dhcp.option.client_last_transaction_time"),
+    (92, Kind::Ips, "dhcp.option.associated_ip_option"),
+    (101, Kind::Text, "dhcp.option.tz_tcode"),
+    (150, Kind::Ips, "dhcp.option.tftp_server_address"),
+    (161, Kind::Text, "dhcp.option.mudurl"),
+    (252, Kind::Text, "dhcp.option.private_proxy_autodiscovery"),
+];
+
+/// How option `code`'s value is compared, and tshark's field for it; `None`: not compared.
+fn value_kind(code: u8) -> Option<(Kind, &'static str)> {
+    match TYPED_OPTIONS.iter().find(|(c, _, _)| *c == code) {
+        Some(&(_, kind, key)) => Some((kind, key)),
+        // Site-specific codes (RFC 3942) we know nothing about: raw bytes on both sides.
+        None if code >= 224 && code != 249 && code != 252 && code != 255 => {
+            Some((Kind::Hex, "dhcp.option.value"))
+        }
+        None => None,
+    }
+}
+
+/// One option's compared attributes, normalised. `value` is `None` when it is not compared
+/// (an untyped option, or a later part of a split one: its value is on the first part).
+#[derive(Debug)]
+struct OptionFields {
+    code: u8,
+    len: Option<String>,
+    offset: Option<String>,
+    value: Option<Option<String>>,
+}
+
+fn ours_value(kind: Kind, v: &Json) -> Option<String> {
+    // {"invalid": reason, "hex": ...}: no typed value (and a warning).
+    if v.get("invalid").is_some() {
+        return None;
+    }
+    let list = |v: &Json| -> Option<String> {
+        v.as_array().map(|a| {
+            a.iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    };
+    match kind {
+        Kind::Ip => v.as_str().map(str::to_string),
+        Kind::Num => v.as_number().map(ToString::to_string),
+        Kind::Ips | Kind::ParamList => list(v),
+        Kind::Text => v.as_str().map(|t| tshark_ascii(&unescape(t))),
+        Kind::MsgType => v
+            .as_str()
+            .map(|t| msg_type_number(t).expect("known msg_type").to_string()),
+        Kind::ClientId => Some(format!(
+            "{}/{}",
+            v["type"].as_u64()?,
+            v["id"].as_str()?.to_lowercase()
+        )),
+        Kind::Hex => v.as_str().map(str::to_lowercase),
+    }
+}
+
+fn ours_options(v: &Json) -> Vec<OptionFields> {
+    let Some(options) = v["dhcp"]["options"].as_array() else {
+        return Vec::new();
+    };
+    options
+        .iter()
+        .map(|o| {
+            let code = o["code"].as_u64().and_then(|c| u8::try_from(c).ok());
+            let code = code.expect("option code");
+            let value = value_kind(code)
+                .filter(|_| o.get("continues").is_none())
+                .map(|(kind, _)| ours_value(kind, &o["value"]));
+            OptionFields {
+                code,
+                len: o.get("len").map(Json::to_string),
+                offset: o.get("offset").map(Json::to_string),
+                value,
+            }
+        })
+        .collect()
+}
+
+/// tshark's value for an option that came in `parts` (one unless split, RFC 3396): tshark
+/// types each part alone, so list values are joined and single values listed with `+`.
+fn tshark_value(kind: Kind, key: &str, parts: &[&TOption<'_>]) -> Option<String> {
+    let typed: Vec<Vec<&str>> = parts
+        .iter()
+        .map(|p| {
+            p.tree
+                .map(|t| {
+                    many(t.get(key))
+                        .into_iter()
+                        .filter_map(Json::as_str)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    if typed.iter().any(Vec::is_empty) {
+        return None;
+    }
+    let singles = |f: &dyn Fn(&str) -> String| -> String {
+        typed
+            .iter()
+            .map(|v| v.iter().map(|x| f(x)).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let bytes: Vec<u8> = parts.iter().flat_map(|p| p.value_bytes()).collect();
+    Some(match kind {
+        Kind::Ip => singles(&str::to_string),
+        // tshark shows some numbers in hex (`0x...`), signed ones with a minus sign.
+        Kind::Num | Kind::MsgType => {
+            singles(&|n| parse_num(n).map_or_else(|| n.to_string(), |n| n.to_string()))
+        }
+        Kind::Ips | Kind::ParamList => typed.concat().join(","),
+        Kind::Text => typed.concat().concat(),
+        Kind::Hex => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        // The type as tshark types it (`dhcp.hw.type`, `dhcp.client_id.type`, or 255 for an
+        // RFC 4361 IAID + DUID), the identifier as tshark's MAC address when it gives one,
+        // else the bytes after the type. Other forms (a type tshark does not know, type 1
+        // with an identifier that is not 6 bytes long) tshark shows as opaque bytes, whose
+        // first is the type (RFC 2132 §9.14).
+        Kind::ClientId => {
+            let tree = parts[0].tree?;
+            let ty = field(tree, "dhcp.hw.type")
+                .or_else(|| field(tree, "dhcp.client_id.type"))
+                .and_then(parse_num)
+                .or_else(|| tree.contains_key("dhcp.client_id.iaid").then_some(255))
+                .or_else(|| bytes.first().map(|&t| u64::from(t)))?;
+            let id = match field(tree, "dhcp.hw.mac_addr") {
+                Some(mac) if parts.len() == 1 => mac.to_lowercase(),
+                _ => hex_colon(bytes.get(1..).filter(|id| !id.is_empty())?),
+            };
+            format!("{ty}/{id}")
+        }
+    })
+}
+
+fn tshark_option_fields(t: &TFrame) -> Vec<OptionFields> {
+    let Some(d) = t.dhcp() else {
+        return Vec::new();
+    };
+    let start = t.dhcp_start().expect("the DHCP layer's position");
+    let (main, file, sname) = tshark_options(d);
+    let all: Vec<&TOption<'_>> = main.iter().chain(&file).chain(&sname).collect();
+    all.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let first = !all[..i].iter().any(|p| p.code == o.code);
+            let value = value_kind(o.code).filter(|_| first).map(|(kind, key)| {
+                let parts: Vec<&TOption<'_>> =
+                    all.iter().filter(|p| p.code == o.code).copied().collect();
+                tshark_value(kind, key, &parts)
+            });
+            OptionFields {
+                code: o.code,
+                len: o.typed("dhcp.option.length"),
+                offset: Some((o.pos - start).to_string()),
+                value,
+            }
+        })
+        .collect()
+}
+
+/// `options[3](54).value` → (3, 54, "value").
+fn option_key(key: &str) -> Option<(usize, u8, &str)> {
+    let rest = key.strip_prefix("options[")?;
+    let (index, rest) = rest.split_once("](")?;
+    let (code, attr) = rest.split_once(").")?;
+    Some((index.parse().ok()?, code.parse().ok()?, attr))
+}
+
+// ---------------------------------------------------------------------------------------
 // Exceptions: documented disagreements, each with a check that it applies.
 
 /// Why tshark lists a DHCP frame that we, by design, do not decode; `None` when no
@@ -706,7 +993,7 @@ fn frame_set_exception(t: &TFrame) -> Option<&'static str> {
 }
 
 /// The DHCP fixed-header fields.
-const HEADER_FIELDS: [&str; 13] = [
+const HEADER_FIELDS: [&str; 15] = [
     "op",
     "htype",
     "hlen",
@@ -720,6 +1007,8 @@ const HEADER_FIELDS: [&str; 13] = [
     "siaddr",
     "giaddr",
     "chaddr",
+    "sname",
+    "file",
 ];
 
 const SECS_LITTLE_ENDIAN: &str = "secs: RFC 2131 `secs` is in network byte order and we print the wire value; tshark \
@@ -740,6 +1029,105 @@ const OPTION_CUT_SHORT: &str = "value of an option whose length runs past the en
      (`_ws.malformed`) and shows no value; we show the bytes that are there and warn that the \
      option is cut";
 
+const REPEATED_FIXED_SIZE: &str = "value of a fixed-size option (one address, number or message type) that appears more \
+     than once: RFC 3396 concatenates every repeated option, which gives a value of the wrong \
+     size, so we show none and warn about the repetition and the length; tshark types each \
+     instance on its own";
+
+const TEXT_WITH_NUL: &str = "value of a text option holding a NUL byte: tshark keeps each part's text only up to its \
+     first NUL; we show every byte (the NUL escaped)";
+
+/// Checks the documented rules for one option's `attr` (`len`, `offset` or `value`): `index`
+/// in our option list, `code` on both sides.
+fn option_exception(
+    t: &TFrame,
+    ours: &Json,
+    (index, code, attr): (usize, u8, &str),
+    ov: Option<&str>,
+    tv: Option<&str>,
+) -> Option<&'static str> {
+    // No rule covers `len` or `offset`.
+    if attr != "value" {
+        return None;
+    }
+    let (kind, _) = value_kind(code)?;
+    let d = t.dhcp()?;
+    let start = t.dhcp_start()?;
+    let (main, file, sname) = tshark_options(d);
+    let parts: Vec<&TOption<'_>> = main
+        .iter()
+        .chain(&file)
+        .chain(&sname)
+        .filter(|o| o.code == code)
+        .collect();
+    let warnings: Vec<&str> = ours["warnings"]
+        .as_array()
+        .map(|w| w.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    let we_warn = |prefix: &str| warnings.iter().any(|w| w.starts_with(prefix));
+    let ours_option = &ours["dhcp"]["options"][index];
+    if ours_option["code"].as_u64() != Some(u64::from(code)) {
+        return None;
+    }
+
+    // A part whose length runs past the end of the message: tshark gives no value.
+    let cut = parts
+        .iter()
+        .find(|p| p.tree.is_some_and(|t| !t.contains_key("dhcp.option.value")));
+    if let Some(cut) = cut
+        && ov.is_some()
+        && tv.is_none()
+        && t.layers.contains_key("_ws.malformed")
+        && we_warn(&format!(
+            "option {code} at offset {} claims",
+            cut.pos - start
+        ))
+    {
+        return Some(OPTION_CUT_SHORT);
+    }
+
+    if code == 53
+        && parts.len() == 1
+        && parts[0]
+            .typed("dhcp.option.length")
+            .is_some_and(|l| l != "1")
+        && ov.is_none()
+        && tv.is_some()
+        && we_warn("option 53 (DHCP Message Type) has length")
+    {
+        return Some(MSG_TYPE_BAD_LENGTH);
+    }
+
+    if matches!(kind, Kind::Ip | Kind::Num | Kind::MsgType)
+        && parts.len() > 1
+        && ov.is_none()
+        && ours_option["value"].get("invalid").is_some()
+        && tv.is_some_and(|v| v.split('+').count() == parts.len())
+        && warnings.iter().any(|w| {
+            w.starts_with(&format!("option {code} ("))
+                && w.contains(&format!("appears {} times", parts.len()))
+        })
+        && warnings
+            .iter()
+            .any(|w| w.starts_with(&format!("option {code} (")) && w.contains(") has length"))
+    {
+        return Some(REPEATED_FIXED_SIZE);
+    }
+
+    if kind == Kind::Text {
+        let raw: Vec<Vec<u8>> = parts.iter().map(|p| p.value_bytes()).collect();
+        let all = tshark_ascii(&raw.concat());
+        let cut_at_nul: String = raw
+            .iter()
+            .map(|p| tshark_ascii(&p[..p.iter().position(|&b| b == 0).unwrap_or(p.len())]))
+            .collect();
+        if all.contains('\0') && ov == Some(all.as_str()) && tv == Some(cut_at_nul.as_str()) {
+            return Some(TEXT_WITH_NUL);
+        }
+    }
+    None
+}
+
 /// A documented rule explaining a disagreement on `field` of one frame, after checking that
 /// the rule's conditions hold on both decodings; `None` when no rule covers it.
 fn field_exception(
@@ -749,6 +1137,9 @@ fn field_exception(
     ov: Option<&str>,
     tv: Option<&str>,
 ) -> Option<&'static str> {
+    if let Some(key) = option_key(field) {
+        return option_exception(t, ours, key, ov, tv);
+    }
     if field == "secs" {
         let flagged = t
             .dhcp()
@@ -908,13 +1299,32 @@ fn compare(
             tf.keys().collect::<Vec<_>>(),
             "both sides must list the same fields"
         );
-        for (k, ov) in &of {
-            let tv = &tf[k];
+        let mut pairs: Vec<(String, Option<String>, Option<String>)> = of
+            .iter()
+            .map(|(k, ov)| (k.to_string(), ov.clone(), tf[k].clone()))
+            .collect();
+        // Each option's own fields, paired in wire order once both list the same codes (when
+        // they do not, `options` already says so).
+        if of["options"] == tf["options"] {
+            let (oo, to) = (ours_options(o), tshark_option_fields(t));
+            assert_eq!(oo.len(), to.len(), "frame {n}: option lists pair up");
+            for (i, (a, b)) in oo.into_iter().zip(to).enumerate() {
+                assert_eq!(a.code, b.code);
+                assert_eq!(a.value.is_some(), b.value.is_some(), "same values compared");
+                let key = |attr: &str| format!("options[{i}]({}).{attr}", a.code);
+                pairs.push((key("len"), a.len, b.len));
+                pairs.push((key("offset"), a.offset, b.offset));
+                if let (Some(ov), Some(tv)) = (a.value, b.value) {
+                    pairs.push((key("value"), ov, tv));
+                }
+            }
+        }
+        for (k, ov, tv) in pairs {
             r.fields += 1;
             if ov == tv {
                 continue;
             }
-            match field_exception(t, o, k, ov.as_deref(), tv.as_deref()) {
+            match field_exception(t, o, &k, ov.as_deref(), tv.as_deref()) {
                 Some(reason) => r
                     .exceptions
                     .entry(reason)
@@ -1100,6 +1510,8 @@ fn a_changed_field_is_a_disagreement() {
             "client_id",
             Box::new(|p| p["dhcp"]["client_id"] = "ff:ee".into()),
         ),
+        ("sname", Box::new(|p| p["dhcp"]["sname"] = "mutated".into())),
+        ("file", Box::new(|p| p["dhcp"]["file"] = "mutated".into())),
         (
             "options",
             Box::new(|p| {
@@ -1124,6 +1536,57 @@ fn a_changed_field_is_a_disagreement() {
             r.failures
         );
     }
+    // Every option's len, offset and (typed options) value, on every frame: changing one is a
+    // disagreement on exactly that attribute of exactly that option.
+    let mut kinds = BTreeSet::new();
+    for (&n, packet) in &ours {
+        let options = packet["dhcp"]["options"].as_array().unwrap();
+        for (i, o) in options.iter().enumerate() {
+            let code = o["code"].as_u64().unwrap() as u8;
+            let mut attrs = vec![
+                ("len", Json::from(o["len"].as_u64().unwrap() + 1)),
+                ("offset", Json::from(o["offset"].as_u64().unwrap() + 1)),
+            ];
+            if let Some((kind, _)) = value_kind(code) {
+                kinds.insert(format!("{kind:?}"));
+                let other = match kind {
+                    Kind::Ip => serde_json::json!("203.0.113.99"),
+                    Kind::Ips => serde_json::json!(["203.0.113.99"]),
+                    Kind::Num => serde_json::json!(12345),
+                    Kind::Text => serde_json::json!("mutated"),
+                    Kind::MsgType => serde_json::json!("TLS"),
+                    Kind::ParamList => serde_json::json!([254]),
+                    Kind::ClientId => serde_json::json!({"type": 9, "id": "ff:ee"}),
+                    Kind::Hex => serde_json::json!("ffee"),
+                };
+                attrs.push(("value", other));
+            }
+            for (attr, other) in attrs {
+                let mut changed = ours.clone();
+                changed.get_mut(&n).unwrap()["dhcp"]["options"][i][attr] = other;
+                let r = compare("relay-opt82.pcapng", Corpus::Local, &changed, &theirs);
+                let expected = format!("frame {n} options[{i}]({code}).{attr}: ");
+                assert!(
+                    r.failures.len() == 1 && r.failures[0].starts_with(&expected),
+                    "changing {expected} gave {:?}",
+                    r.failures
+                );
+            }
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "ClientId",
+            "Ip",
+            "Ips",
+            "MsgType",
+            "Num",
+            "ParamList",
+            "Text"
+        ],
+        "the typed values checked here"
+    );
     // A frame we drop, or one we invent, is a disagreement too.
     let mut fewer = ours.clone();
     fewer.remove(&n);
@@ -1343,6 +1806,22 @@ fn crafted_edge_cases_agree_with_tshark() {
             &[53, 1, 3, 52, 1, 3, 12, 1, b'a', 54, 4, 10, 0, 0, 1, 255],
         ),
         message(1, 6, &[], &[], &[0, 0, 0, 0], &[53, 1, 1, 255]),
+        // Text sname/file with a backslash, control and non-ASCII bytes; one option of each
+        // compared kind (a negative number, opaque and site-specific bytes, a client id of
+        // type 0), and an IP list and a parameter list in an overloaded sname.
+        message(
+            1,
+            6,
+            &[3, 8, 10, 0, 0, 1, 10, 0, 0, 2, 55, 3, 1, 3, 6, 255],
+            b"boot\\x\x1b\xe9/pxelinux.0",
+            C,
+            &[
+                53, 1, 2, 52, 1, 2, 54, 4, 10, 0, 0, 1, 1, 4, 255, 255, 255, 0, 6, 4, 8, 8, 8, 8,
+                2, 4, 0xff, 0xff, 0xb9, 0xb0, 26, 2, 5, 220, 58, 4, 0, 0, 1, 0, 59, 4, 0, 0, 2, 0,
+                43, 3, 1, 1, 0xff, 224, 2, 0xab, 0xcd, 61, 5, 0, b'a', b'b', b'c', b'd', 56, 4,
+                b'o', b'k', 0xe9, b'\\', 255,
+            ],
+        ),
     ];
     let path = std::env::temp_dir().join(format!("dhcpscope-tshark-{}.pcap", std::process::id()));
     write_pcap(&path, &cases);
@@ -1352,9 +1831,65 @@ fn crafted_edge_cases_agree_with_tshark() {
     let r = compare("crafted.pcap", Corpus::Local, &ours, &theirs);
     assert!(r.failures.is_empty(), "{}", r.failures.join("\n"));
     assert_eq!(r.frames, cases.len());
-    for rule in [HLEN_ABOVE_16, MSG_TYPE_BAD_LENGTH, OPTION_CUT_SHORT] {
-        assert_eq!(r.exceptions.get(rule).map(Vec::len), Some(1), "{rule}");
+    // Every kind of option value was compared, and the text of sname/file.
+    let kinds: BTreeSet<String> = ours
+        .values()
+        .flat_map(ours_options)
+        .filter(|o| o.value.is_some())
+        .filter_map(|o| value_kind(o.code).map(|(k, _)| format!("{k:?}")))
+        .collect();
+    assert_eq!(kinds.len(), 8, "{kinds:?}");
+    assert_eq!(ours[&18]["dhcp"]["file"], "boot\\\\x\\x1b\\xe9/pxelinux.0");
+    let applied: BTreeMap<&str, Vec<String>> = r
+        .exceptions
+        .iter()
+        .map(|(rule, places)| (*rule, places.clone()))
+        .collect();
+    let expected: BTreeMap<&str, Vec<String>> = [
+        (HLEN_ABOVE_16, vec!["frame 1 chaddr"]),
+        (
+            MSG_TYPE_BAD_LENGTH,
+            vec!["frame 3 msg_type", "frame 3 options[0](53).value"],
+        ),
+        (
+            OPTION_CUT_SHORT,
+            vec!["frame 8 hostname", "frame 8 options[2](12).value"],
+        ),
+        (
+            REPEATED_FIXED_SIZE,
+            vec![
+                "frame 11 options[1](54).value",
+                "frame 11 options[3](51).value",
+            ],
+        ),
+        (TEXT_WITH_NUL, vec!["frame 5 options[1](12).value"]),
+    ]
+    .into_iter()
+    .map(|(rule, places)| (rule, places.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(applied, expected);
+    // And only while their checks hold: without our warning each is a disagreement again, and
+    // so is a NUL-holding text that is not what tshark cut.
+    for n in [3, 8, 11] {
+        let mut changed = ours.clone();
+        changed.get_mut(&n).unwrap()["warnings"] = serde_json::json!([]);
+        let failed: BTreeSet<String> = compare("crafted.pcap", Corpus::Local, &changed, &theirs)
+            .failures
+            .iter()
+            .map(|f| f.split(':').next().unwrap().to_string())
+            .collect();
+        let places: BTreeSet<String> = expected
+            .values()
+            .flatten()
+            .filter(|p| p.starts_with(&format!("frame {n} ")))
+            .cloned()
+            .collect();
+        assert_eq!(failed, places, "frame {n} without warnings");
     }
+    let mut changed = ours.clone();
+    changed.get_mut(&5).unwrap()["dhcp"]["options"][1]["value"] = "a\\x00cdX".into();
+    let r2 = compare("crafted.pcap", Corpus::Local, &changed, &theirs);
+    assert_eq!(r2.failures.len(), 1, "{:?}", r2.failures);
     // The split host name is joined in RFC 3396 order: options, file, sname.
     assert_eq!(ours[&16]["dhcp"]["hostname"], "abc");
 }

@@ -34,18 +34,29 @@ proptest! {
         }
     }
 
-    /// Mostly-valid DHCP messages with random option bytes reach the option walkers.
+    /// Mostly-valid DHCP messages with random option bytes reach the option walkers; with
+    /// `overload` > 0, option 52 comes first so the same random bytes in file and/or sname
+    /// are walked as options too.
     #[test]
     fn dhcp_decoder_never_panics_on_random_options(
         options_area in proptest::collection::vec(any::<u8>(), 0..400),
         overload in 0u8..4,
     ) {
-        let mut b = MessageBuilder::reply(1, [2, 0, 0, 0, 0, 1]).raw(&options_area).end(false);
+        let mut b = MessageBuilder::reply(1, [2, 0, 0, 0, 0, 1]);
         if overload > 0 {
-            b = b.sname(&options_area).file(&options_area);
+            b = b
+                .option(options::OVERLOAD, &[overload])
+                .sname(&options_area)
+                .file(&options_area);
         }
-        let bytes = b.build();
+        let bytes = b.raw(&options_area).end(false).build();
         let m = Message::decode(&bytes);
+        if overload > 0 {
+            // Our option 52 comes first and is always read; a later valid one may only
+            // replace it with another valid value.
+            prop_assert_eq!(m.options[0].code, options::OVERLOAD);
+            prop_assert!(m.overload != 0);
+        }
         for o in &m.options {
             let data = m.option(o.code).unwrap_or_default();
             let _ = Value::decode(o.code, &data).to_string();
