@@ -463,12 +463,10 @@ fn authoritative_dhcpd_naks_wrong_subnet_initreboot_then_dora() {
     let aa = str_of(&ex_of(ca, 1)["address"]);
     assert!(in_range(aa, "10.0.0.100", "10.0.0.150") && aa != a9, "{aa}");
     assert_eq!(counts(server(&doc, LEGIT)), (2, 2, 1));
-    let silent: Vec<&str> = with_code(&doc, "no-answer")
-        .iter()
-        .map(|f| str_of(&f["client"]))
-        .collect();
-    assert_eq!(silent, ["02:10:00:00:00:0a"]);
+    // dhcpd's silence is what RFC 2131 §4.3.2 asks of a server with no record of the
+    // client: NO_ANSWER, but no finding.
     for code in [
+        "no-answer",
         "nak-with-config",
         "nak-not-broadcast",
         "unselected-server-replied",
