@@ -202,12 +202,23 @@ impl FindingSink {
                 format!("unexpected server {}{mac}{handed}", s.id)
             });
         }
-        let offering: Vec<&Server> = servers.iter().filter(|s| s.offers + s.acks > 0).collect();
-        if !e.given() && offering.len() > 1 {
+        // Several servers are only suspicious on one segment: a trunk or core capture sees
+        // one server per VLAN or per relay legitimately.
+        let mut segments: Vec<&super::Segment> = servers.iter().flat_map(|s| &s.segments).collect();
+        segments.sort();
+        segments.dedup();
+        for segment in segments {
+            let offering: Vec<&Server> = servers
+                .iter()
+                .filter(|s| s.offers + s.acks > 0 && s.segments.contains(segment))
+                .collect();
+            if e.given() || offering.len() < 2 {
+                continue;
+            }
             let list: Vec<String> = offering.iter().map(|s| s.id.to_string()).collect();
             out.add(MULTIPLE_SERVERS, None, None, offering[1].first_frame, || {
                 format!(
-                    "{} servers answer on this segment ({}); name the expected ones with --expect-server",
+                    "{} servers answer on {segment} ({}); name the expected ones with --expect-server",
                     offering.len(),
                     list.join(", ")
                 )

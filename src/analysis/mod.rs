@@ -158,6 +158,32 @@ pub struct MessageRecord {
     pub snaplen_cut: bool,
     /// The message carried a client identifier (option 61).
     pub has_client_id: bool,
+    pub segment: Segment,
+}
+
+/// A broadcast domain as a capture sees it: the VLAN tags of the frame and the relay
+/// (giaddr) the exchange went through, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Segment {
+    pub vlans: [u16; 3],
+    pub relay: Ipv4Addr,
+}
+
+impl std::fmt::Display for Segment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tags: Vec<String> = self
+            .vlans
+            .iter()
+            .filter(|v| **v != 0)
+            .map(u16::to_string)
+            .collect();
+        match (tags.is_empty(), self.relay.is_unspecified()) {
+            (true, true) => f.write_str("this segment"),
+            (false, true) => write!(f, "VLAN {}", tags.join("/")),
+            (true, false) => write!(f, "the link of relay {}", self.relay),
+            (false, false) => write!(f, "VLAN {} via relay {}", tags.join("/"), self.relay),
+        }
+    }
 }
 
 impl MessageRecord {
@@ -287,6 +313,8 @@ pub struct Server {
     pub first_frame: u64,
     /// Addresses offered or acked, a few of them for messages.
     pub sample_addresses: Vec<Ipv4Addr>,
+    /// Segments (VLAN tags, relay) its OFFERs and ACKs reached clients on.
+    pub segments: Vec<Segment>,
     /// It handed out at least one address.
     handed_out: bool,
     /// It handed out an address outside the expected subnets (when some are given).
@@ -425,6 +453,16 @@ impl Analysis {
             warnings: (m.warnings.len() + p.udp.warnings.len()).min(usize::from(u16::MAX)) as u16,
             snaplen_cut: p.frame.orig_len as usize > p.frame.data.len(),
             has_client_id: m.first_option(opt::CLIENT_ID).is_some(),
+            segment: Segment {
+                vlans: {
+                    let mut v = [0u16; 3];
+                    for (slot, id) in v.iter_mut().zip(p.udp.vlans.as_slice()) {
+                        *slot = *id;
+                    }
+                    v
+                },
+                relay: m.giaddr,
+            },
         }
     }
 
@@ -788,6 +826,7 @@ impl Analysis {
             } else {
                 Some(record.yiaddr)
             };
+            push_unique(&mut srv.segments, record.segment, 16);
             if let Some(addr) = handed {
                 srv.handed_out = true;
                 let subnets = &self.expectations.subnets;
@@ -950,6 +989,7 @@ impl Analysis {
             expected: None,
             first_frame: record.frame,
             sample_addresses: Vec::new(),
+            segments: Vec::new(),
             handed_out: false,
             outside_expected_subnets: false,
         });

@@ -31,8 +31,18 @@ impl Lab {
     }
 
     fn send(&mut self, at_ms: u64, ends: UdpEndpoints, msg: MessageBuilder) -> u64 {
+        self.send_tagged(at_ms, &[], ends, msg)
+    }
+
+    fn send_tagged(
+        &mut self,
+        at_ms: u64,
+        vlans: &[u16],
+        ends: UdpEndpoints,
+        msg: MessageBuilder,
+    ) -> u64 {
         self.frame += 1;
-        let bytes = udp_frame(&ends, &[], &msg.build());
+        let bytes = udp_frame(&ends, vlans, &msg.build());
         let raw = RawFrame {
             number: self.frame,
             ts: Timestamp::new(
@@ -1129,4 +1139,49 @@ fn indexes_stay_bounded_when_one_client_sends_endless_xids() {
         a.by_xid.len()
     );
     assert_eq!(a.clients[0].exchanges.len(), MAX_EXCHANGES_PER_CLIENT);
+}
+
+#[test]
+fn several_servers_are_a_finding_per_segment_only() {
+    // One server per VLAN on a trunk: healthy. A second server on VLAN 10: suspicious.
+    let run = |second_vlan: u16| {
+        let mut lab = Lab::new(Expectations::default());
+        for (i, (vlan, ip, mac)) in [(10u16, SERVER, SERVER_MAC), (second_vlan, ROGUE, ROGUE_MAC)]
+            .into_iter()
+            .enumerate()
+        {
+            let client = [0x02, 0x10, 0, 0, 1, i as u8];
+            let xid = 40 + i as u32;
+            let addr = Ipv4Addr::new(10, 0, vlan as u8, 10);
+            lab.send_tagged(
+                0,
+                &[vlan],
+                UdpEndpoints::client_broadcast(client),
+                MessageBuilder::request(xid, client).message_type(MessageType::DISCOVER),
+            );
+            lab.send_tagged(
+                1,
+                &[vlan],
+                UdpEndpoints::server_reply(mac, ip, client, addr),
+                leased(
+                    MessageBuilder::reply(xid, client)
+                        .message_type(MessageType::OFFER)
+                        .option_ip(opt::SERVER_ID, ip),
+                    addr,
+                ),
+            );
+        }
+        lab.finish()
+    };
+    assert!(
+        !codes(&run(20)).contains(&"multiple-servers"),
+        "{:?}",
+        codes(&run(20))
+    );
+    let same = run(10);
+    assert!(
+        finding(&same, "multiple-servers")
+            .message
+            .contains("VLAN 10")
+    );
 }
