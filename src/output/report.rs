@@ -248,6 +248,9 @@ pub fn exchange_line(e: &Exchange) -> String {
     s
 }
 
+/// Findings of one code listed in the text report before the rest are only counted.
+const TEXT_FINDINGS_PER_CODE: usize = 10;
+
 pub fn write_text(out: &mut impl Write, a: &Analysis, src: &SourceInfo<'_>) -> io::Result<()> {
     let unexpected = a
         .servers
@@ -338,7 +341,23 @@ pub fn write_text(out: &mut impl Write, a: &Analysis, src: &SourceInfo<'_>) -> i
     if a.findings.is_empty() {
         writeln!(out, "  none")?;
     }
+    // A terminal report stays readable on a big capture: at most a few lines per code, the
+    // rest counted (JSON and CSV keep every finding).
+    let mut shown: Vec<(&str, usize)> = Vec::new();
     for f in &a.findings {
+        let seen = match shown.iter_mut().find(|(code, _)| *code == f.code) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                shown.push((f.code, 1));
+                1
+            }
+        };
+        if seen > TEXT_FINDINGS_PER_CODE {
+            continue;
+        }
         let frames: Vec<String> = f.frames.iter().map(u64::to_string).collect();
         write!(
             out,
@@ -351,6 +370,14 @@ pub fn write_text(out: &mut impl Write, a: &Analysis, src: &SourceInfo<'_>) -> i
             write!(out, "  [frames {}]", frames.join(","))?;
         }
         writeln!(out, "  ({})", f.rfc)?;
+    }
+
+    for (code, n) in shown.iter().filter(|(_, n)| *n > TEXT_FINDINGS_PER_CODE) {
+        writeln!(
+            out,
+            "  … and {} more {code} findings (all in --format json)",
+            n - TEXT_FINDINGS_PER_CODE
+        )?;
     }
 
     writeln!(out, "\nClients")?;
