@@ -468,7 +468,43 @@ pub fn write_csv(out: &mut impl Write, a: &Analysis) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::*;
+    use crate::analysis::Expectations;
+    use crate::source::FileSource;
+
+    #[test]
+    fn text_report_lists_a_few_findings_per_code_and_counts_the_rest() {
+        let mut pcap = Vec::new();
+        crate::synth::write_capture(&mut pcap, 400, 7).unwrap();
+        let mut source = FileSource::from_reader("synthetic", std::io::Cursor::new(pcap)).unwrap();
+        let (a, summary) = Analysis::run(&mut source, Expectations::default());
+        let competing = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "competing-offers")
+            .count();
+        assert!(
+            competing > TEXT_FINDINGS_PER_CODE,
+            "only {competing} competing offers"
+        );
+        let mut out = Vec::new();
+        let info = SourceInfo {
+            name: "synthetic",
+            summary: &summary,
+        };
+        write_text(&mut out, &a, &info).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let listed = text
+            .lines()
+            .filter(|l| l.contains(" competing-offers: "))
+            .count();
+        assert_eq!(listed, TEXT_FINDINGS_PER_CODE);
+        let more = format!(
+            "… and {} more competing-offers findings",
+            competing - TEXT_FINDINGS_PER_CODE
+        );
+        assert!(text.contains(&more), "{text}");
+    }
 
     #[test]
     fn csv_cells_are_quoted_and_formula_safe() {
