@@ -472,8 +472,12 @@ impl Analysis {
         let by_id = client_id
             .as_deref()
             .and_then(|id| self.by_client_id.get(id).copied());
-        let idx = match (by_id, self.by_chaddr.get(chaddr).copied()) {
-            (Some(i), _) => {
+        // The chaddr is looked up only when the client-id did not name the client.
+        let known = by_id
+            .map(|i| (i, true))
+            .or_else(|| self.by_chaddr.get(chaddr).map(|&i| (i, false)));
+        let idx = match known {
+            Some((i, true)) => {
                 if self.clients[i].chaddr != chaddr
                     && !self.clients[i].other_chaddrs.iter().any(|c| c == chaddr)
                 {
@@ -482,8 +486,8 @@ impl Analysis {
                 }
                 i
             }
-            (None, Some(i)) => i,
-            (None, None) => {
+            Some((i, false)) => i,
+            None => {
                 let i = self.clients.len();
                 self.clients.push(Client {
                     chaddr: chaddr.to_vec(),
