@@ -830,3 +830,27 @@ fn the_session_waits_on_the_link_clock_only() {
     assert!(ms(T0, s.link().now()) >= 3_603_000.0);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// The probe sits below the command line: no clap type and no `crate::cli` under it (or in
+/// the TUI's probe form), so there is no `cli` ↔ `probe` cycle.
+#[test]
+fn the_probe_knows_nothing_of_the_command_line() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("tui/probe.rs")];
+    for e in std::fs::read_dir(root.join("probe")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    assert!(files.len() > 5, "{files:?}");
+    // Split so this file does not match itself.
+    let needles = [
+        concat!("cl", "ap::"),
+        concat!("crate::cli", "::"),
+        concat!("crate::{cli", ","),
+    ];
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for n in needles {
+            assert!(!text.contains(n), "{} mentions {n}", f.display());
+        }
+    }
+}
