@@ -271,23 +271,7 @@ fn a_server_slower_than_the_wait_is_silence() {
 #[test]
 fn answers_without_an_offer_to_the_discover_are_no_offer() {
     // A reply to our MAC that is not an OFFER (and not to our xid).
-    let mut link = FakeLink::new(vec![]);
-    let ack = crate::dhcp::MessageBuilder::reply(0x0bad_0001, craft::DEFAULT_MAC)
-        .message_type(MessageType::ACK)
-        .yiaddr(LEGIT_POOL)
-        .option_ip(opt::SERVER_ID, LEGIT)
-        .option_u32(opt::LEASE_TIME, 120)
-        .build();
-    let ends = crate::craft::UdpEndpoints::server_reply(
-        LEGIT_MAC,
-        LEGIT,
-        crate::craft::BROADCAST_MAC,
-        Ipv4Addr::BROADCAST,
-    );
-    link.inject(
-        Duration::from_millis(5),
-        crate::craft::udp_frame(&ends, &[], &ack),
-    );
+    let link = stray_ack(Duration::from_millis(5));
     let r = round_on(plan(&[Mode::Discover]), link);
     r.assert_status(Status::Warning, 1);
     r.finding("no-offer", Severity::Warning);
@@ -852,5 +836,115 @@ fn the_probe_knows_nothing_of_the_command_line() {
         for n in needles {
             assert!(!text.contains(n), "{} mentions {n}", f.display());
         }
+    }
+}
+
+/// A reply to our MAC that answers none of our xids, `delay` after the round starts.
+fn stray_ack(delay: Duration) -> FakeLink {
+    let mut link = FakeLink::new(vec![]);
+    let ack = crate::dhcp::MessageBuilder::reply(0x0bad_0002, craft::DEFAULT_MAC)
+        .message_type(MessageType::ACK)
+        .yiaddr(LEGIT_POOL)
+        .option_ip(opt::SERVER_ID, LEGIT)
+        .option_u32(opt::LEASE_TIME, 120)
+        .build();
+    let ends = crate::craft::UdpEndpoints::server_reply(
+        LEGIT_MAC,
+        LEGIT,
+        crate::craft::BROADCAST_MAC,
+        Ipv4Addr::BROADCAST,
+    );
+    link.inject(delay, crate::craft::udp_frame(&ends, &[], &ack));
+    link
+}
+
+#[test]
+fn dora_answered_without_an_offer_is_no_offer() {
+    let r = round_on(plan(&[Mode::Dora]), stray_ack(Duration::from_millis(5)));
+    r.assert_status(Status::Warning, 1);
+    let f = r.finding("no-offer", Severity::Warning);
+    assert_eq!(f.message, "dora: nobody OFFERed");
+    r.lacks("dora-no-ack");
+    assert_eq!(r.sent_types(), [MessageType::DISCOVER]);
+}
+
+#[test]
+fn a_server_outside_the_expected_subnets_is_unexpected() {
+    let mut p = plan(&[Mode::Discover]);
+    p.expectations = Expectations {
+        subnets: vec!["10.0.0.0/24".parse().unwrap()],
+        ..Expectations::default()
+    };
+    let r = round(p.clone(), vec![rogue()]);
+    r.assert_status(Status::Critical, 2);
+    assert_eq!(
+        r.finding("unexpected-server", Severity::Critical).server,
+        Some(ROGUE)
+    );
+    let r = round(p, vec![legit()]);
+    r.assert_status(Status::Ok, 0);
+    assert_eq!(r.verdict.servers[0].expected, Some(true));
+}
+
+#[test]
+fn vlan_tags_and_ether_src_reach_the_wire_and_the_replies_keep_their_tags() {
+    let mut p = plan(&[Mode::Discover]);
+    p.vlans = vec![100, 10];
+    p.ether_src = Some([0x02, 0, 0, 0, 0, 0x33]);
+    let r = round(p, vec![legit()]);
+    r.assert_status(Status::Ok, 0);
+    let f = &r.link.sent[0].frame;
+    assert_eq!(&f[6..12], &[0x02, 0, 0, 0, 0, 0x33]);
+    assert_eq!(&f[12..14], &[0x88, 0xa8]);
+    assert_eq!(decode(f).src_mac, Some([0x02, 0, 0, 0, 0, 0x33]));
+    assert_eq!(r.verdict.replies[0].vlans, [100, 10]);
+    // chaddr stays the probe's MAC.
+    assert!(r.verdict.replies[0].chaddr_matches);
+}
+
+#[test]
+fn queued_frames_are_dropped_before_a_round_and_the_interface_is_fixed() {
+    let p = plan(&[Mode::Discover]).validate().unwrap();
+    // Something the capture queued while the session was idle.
+    let mut link = stray_ack(Duration::ZERO);
+    link.servers.push(legit());
+    let mut s = Session::new(p.clone(), link);
+    assert_eq!(s.discard_pending(Duration::from_millis(500)).unwrap(), 1);
+    assert_eq!(s.link().pending(), 0);
+    let log = s.run_round().unwrap();
+    assert!(
+        log.replies.iter().all(|r| r.xid_matches),
+        "{:?}",
+        log.replies
+    );
+    let v = verdict::judge(&s.plan, &log);
+    assert_eq!(v.status, Status::Ok);
+    let mut other = p;
+    other.interface = "eth9".into();
+    let e = s.set_plan(other).unwrap_err().to_string();
+    assert_eq!(e, "the probe handles are open on fake0, not eth9");
+}
+
+#[test]
+fn each_request_gets_its_own_xid_and_the_listener_hears_it_first() {
+    use std::sync::{Arc, Mutex};
+    let p = plan(&[Mode::Discover, Mode::Dora]).validate().unwrap();
+    let mut s = Session::new(p, FakeLink::new(vec![legit()]));
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let h = heard.clone();
+    s.set_xid_listener(Box::new(move |xid, mode| {
+        h.lock().unwrap().push((xid, mode))
+    }));
+    let log = s.run_round().unwrap();
+    // discover, dora, and the dora's release.
+    assert_eq!(*heard.lock().unwrap(), log.xids);
+    let modes: Vec<Mode> = log.xids.iter().map(|(_, m)| *m).collect();
+    assert_eq!(modes, [Mode::Discover, Mode::Dora, Mode::Dora]);
+    let mut xids: Vec<u32> = log.xids.iter().map(|(x, _)| *x).collect();
+    xids.dedup();
+    assert_eq!(xids.len(), 3);
+    // Every frame sent carries its request's xid.
+    for sent in &log.sent {
+        assert_eq!(decode(&sent.frame).xid, sent.xid);
     }
 }
