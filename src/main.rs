@@ -246,17 +246,23 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `dhcpscope probe`: the worst round's status is the exit code; errors (UNKNOWN) are returned.
+/// `dhcpscope probe`: the worst round's status is the exit code; a probe that cannot run
+/// (bad arguments, no privilege, no such interface) is UNKNOWN. `probe::Status` decides the
+/// numbers.
 fn run_probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     if args.list_interfaces {
         return list_interfaces();
     }
-    let config = ProbeConfig::try_from(args)?;
-    match dhcpscope::probe::run(&config) {
+    let result = ProbeConfig::try_from(args)
+        .map_err(dhcpscope::probe::Error::from)
+        .and_then(|config| dhcpscope::probe::run(&config));
+    match result {
         Ok(status) => Ok(ExitCode::from(status.exit_code())),
-        // Unwrapped, so a closed stdout is recognised as one.
-        Err(dhcpscope::probe::Error::Output(e)) => Err(e.into()),
-        Err(e) => Err(e.into()),
+        Err(dhcpscope::probe::Error::Output(e)) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("dhcpscope: {e}");
+            Ok(ExitCode::from(Status::Unknown.exit_code()))
+        }
     }
 }
 

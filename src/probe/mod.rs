@@ -13,7 +13,7 @@
 //!   concern us and feeds them once to the findings engine ([`crate::analysis`]).
 //! - [`verdict`]: per-server verdicts, the probe's own checks and the monitoring status
 //!   ([`Status`]: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); [`output`] prints it.
-//! - [`run`]: rounds, output, the worst round's status.
+//! - [`mod@run`]: rounds, output, the worst round's status.
 //!
 //! See docs/probe.md.
 
