@@ -183,6 +183,7 @@ impl<L: Link> Session<L> {
                 f.ciaddr = plan.ciaddr.unwrap_or(Ipv4Addr::UNSPECIFIED);
                 (f, self.route(f.ciaddr, plan.server))
             }
+            // Dora, release and decline run their own steps (a DORA starts with this one).
             Mode::Discover | Mode::Dora | Mode::Release | Mode::Decline => {
                 broadcast(fields(MessageType::DISCOVER, xid))
             }
@@ -219,8 +220,7 @@ impl<L: Link> Session<L> {
     /// another server's NAK does not.
     fn run_dora(&mut self, xid: u32) -> Result<(), Error> {
         let mode = Mode::Dora;
-        let f = fields(MessageType::DISCOVER, xid);
-        let route = self.route(Ipv4Addr::UNSPECIFIED, None);
+        let (f, route) = self.request(mode, xid);
         let from = self.transact(mode, f, route, &is_offer, Some(DORA_OFFER_GRACE))?;
         let Some(offer) = self.chosen_offer(from, xid) else {
             self.note("dora: no OFFER, nothing requested");
