@@ -1,6 +1,12 @@
-//! Command-line interface (clap derive).
+//! Command-line interface (clap derive). The only place clap types live: each subcommand's
+//! arguments are validated here and converted into the library's configuration types (e.g.
+//! [`ProbeConfig`] via `TryFrom<&ProbeArgs>`).
 
+use crate::analysis::config::{self, Expectations};
+use crate::probe::plan::{self, PlanError, ProbeConfig, Rounds, defaults};
+use crate::probe::{Format, Mode, Plan};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -26,7 +32,7 @@ pub enum Command {
     /// Track every exchange, inventory the servers and list findings.
     Report(ReportArgs),
     /// Inject crafted DHCP requests on an interface and judge every server that answers.
-    Probe(Box<crate::probe::ProbeArgs>),
+    Probe(Box<ProbeArgs>),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -147,4 +153,348 @@ pub struct DecodeArgs {
 pub enum DecodeFormat {
     Text,
     Jsonl,
+}
+
+impl ExpectArgs {
+    /// The expectations these flags and the config file describe (reads the file).
+    pub fn load(&self) -> Result<Expectations, String> {
+        config::load(
+            self.config.as_deref(),
+            &self.servers,
+            &self.subnets,
+            self.slow_ms,
+        )
+    }
+}
+
+// ------------------------------------------------------------------- probe --
+
+/// Probe flavours (see [`Mode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// DISCOVER; collects every OFFER during --wait.
+    Discover,
+    /// REQUEST (SELECTING) naming a bogus server identifier: only broken servers answer.
+    Request,
+    /// REQUEST (INIT-REBOOT) for an address on a wrong subnet: authoritative servers NAK.
+    InitReboot,
+    /// REQUEST (REBINDING) from a foreign ciaddr, broadcast.
+    Rebind,
+    /// INFORM from --ciaddr: servers ACK with configuration, no lease.
+    Inform,
+    /// DISCOVER, REQUEST, ACK, then RELEASE: no lease is left behind.
+    Dora,
+    /// RELEASE of --ciaddr to --server-id (or --server).
+    Release,
+    /// DECLINE of --requested-ip to --server-id (or --server).
+    Decline,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Discover => Mode::Discover,
+            ModeArg::Request => Mode::Request,
+            ModeArg::InitReboot => Mode::InitReboot,
+            ModeArg::Rebind => Mode::Rebind,
+            ModeArg::Inform => Mode::Inform,
+            ModeArg::Dora => Mode::Dora,
+            ModeArg::Release => Mode::Release,
+            ModeArg::Decline => Mode::Decline,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    group(clap::ArgGroup::new("target").required(true).args(["interface", "list_interfaces"])),
+    after_help = "Exit status: 0 OK, 1 WARNING, 2 CRITICAL (an unexpected server answered, or nobody did), 3 UNKNOWN (bad arguments, no privilege, no such interface). Needs CAP_NET_RAW. See docs/probe.md."
+)]
+pub struct ProbeArgs {
+    /// Interface to probe on (never `any`, loopback or a down interface).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// List the interfaces and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
+    /// Probe flavour; repeat to run several in one go.
+    #[arg(long = "mode", value_enum, value_name = "MODE", default_values_t = [ModeArg::Discover])]
+    pub modes: Vec<ModeArg>,
+    /// Seconds to listen for replies after each request.
+    #[arg(long, value_name = "S", default_value_t = defaults::WAIT_SECS)]
+    pub wait: f64,
+    /// Transmissions per request when nobody answers; each retry doubles the wait.
+    #[arg(long, value_name = "N", default_value_t = defaults::TRIES)]
+    pub tries: u32,
+    /// Client MAC (chaddr) [default: 02:44:48:43:50:01, fixed and locally administered].
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    /// Ethernet source when it must differ from chaddr (switches often drop such frames).
+    #[arg(long = "ether-src", value_name = "MAC")]
+    pub ether_src: Option<String>,
+    /// Client identifier (option 61): hex bytes, or str:TEXT.
+    #[arg(long = "client-id", value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Host name (option 12).
+    #[arg(long, value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Vendor class identifier (option 60).
+    #[arg(long = "vendor-class", value_name = "TEXT")]
+    pub vendor_class: Option<String>,
+    /// Parameter request list (option 55), e.g. 1,3,6,51.
+    #[arg(long = "param-list", value_name = "CODES")]
+    pub param_list: Option<String>,
+    /// Requested address (option 50) [init-reboot and request default: 172.31.254.254].
+    #[arg(long = "requested-ip", value_name = "IP")]
+    pub requested_ip: Option<Ipv4Addr>,
+    /// Client address (ciaddr) for inform, rebind and release.
+    #[arg(long, value_name = "IP")]
+    pub ciaddr: Option<Ipv4Addr>,
+    /// Server identifier (option 54) for request, release and decline [request default:
+    /// 10.254.254.254].
+    #[arg(long = "server-id", value_name = "IP")]
+    pub server_id: Option<Ipv4Addr>,
+    /// Extra option: CODE=hex:..|ip:..|str:..|u8:N|u16:N|u32:N|VALUE, or raw:HEX appended
+    /// verbatim. Repeatable, in order.
+    #[arg(long = "option", value_name = "CODE=VALUE")]
+    pub options: Vec<String>,
+    /// Ask servers to broadcast their replies.
+    #[arg(long = "broadcast-flag", value_enum, value_name = "on|off", default_value_t = OnOff::On)]
+    pub broadcast_flag: OnOff,
+    /// 802.1Q tag on the probes; give it twice for QinQ (outer first).
+    #[arg(long = "vlan", value_name = "ID", value_parser = clap::value_parser!(u16).range(0..4096))]
+    pub vlans: Vec<u16>,
+    /// Act as a relay agent with this giaddr: unicast from port 67 to --server.
+    #[arg(long, value_name = "GIADDR", requires = "server")]
+    pub relay: Option<Ipv4Addr>,
+    /// The server to unicast to (relay mode, inform, release).
+    #[arg(long, value_name = "IP")]
+    pub server: Option<Ipv4Addr>,
+    /// MAC to send unicast frames to [default: learned from replies or the ARP table, else
+    /// broadcast].
+    #[arg(long = "server-mac", value_name = "MAC")]
+    pub server_mac: Option<String>,
+    /// Relay mode: option 82 circuit-id.
+    #[arg(long = "circuit-id", value_name = "TEXT", requires = "relay")]
+    pub circuit_id: Option<String>,
+    /// Relay mode: option 82 remote-id.
+    #[arg(long = "remote-id", value_name = "TEXT", requires = "relay")]
+    pub remote_id: Option<String>,
+    /// Ask for this lease time (option 51). Off by default: asking biases servers.
+    #[arg(long = "lease-time", value_name = "S")]
+    pub lease_time: Option<u32>,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+    /// Output format (json: one object per line, one line per round).
+    #[arg(long, value_enum, default_value_t = ProbeFormat::Text)]
+    pub format: ProbeFormat,
+    /// Rounds to run (monitoring); a status line per round.
+    #[arg(long, value_name = "N", default_value_t = defaults::COUNT)]
+    pub count: u32,
+    /// Seconds between rounds.
+    #[arg(long, value_name = "S", default_value_t = defaults::INTERVAL_SECS)]
+    pub interval: f64,
+    /// Save every frame the probe captured (and sent) to this pcap file.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+impl ProbeArgs {
+    /// The plan these flags describe, judged against `expectations`; checked by
+    /// [`Plan::validate`] like the TUI's form.
+    pub fn plan(&self, expectations: Expectations) -> Result<Plan, PlanError> {
+        let interface = self
+            .interface
+            .clone()
+            .ok_or_else(|| PlanError::from("probe needs -i IFACE"))?;
+        let mut p = Plan::new(interface, expectations);
+        p.modes = self.modes.iter().map(|m| Mode::from(*m)).collect();
+        p.wait = plan::wait(self.wait)?;
+        p.tries = self.tries;
+        if let Some(s) = &self.mac {
+            p.crafting.mac = plan::mac("--mac", s)?;
+        }
+        p.ether_src = opt_mac("--ether-src", self.ether_src.as_deref())?;
+        p.server_mac = opt_mac("--server-mac", self.server_mac.as_deref())?;
+        p.crafting.client_id = self.client_id.as_deref().map(plan::client_id).transpose()?;
+        p.crafting.hostname = self.hostname.as_ref().map(|s| s.as_bytes().to_vec());
+        p.crafting.vendor_class = self.vendor_class.as_ref().map(|s| s.as_bytes().to_vec());
+        if let Some(s) = &self.param_list {
+            p.crafting.param_list = plan::param_list(s)?;
+        }
+        p.crafting.lease_time = self.lease_time;
+        p.crafting.broadcast = self.broadcast_flag == OnOff::On;
+        p.crafting.extra = plan::extra_options(self.options.iter().map(String::as_str))?;
+        p.crafting.relay = plan::relay(
+            self.relay,
+            self.server,
+            self.circuit_id.as_deref(),
+            self.remote_id.as_deref(),
+        )?;
+        p.requested_ip = self.requested_ip;
+        p.ciaddr = self.ciaddr;
+        p.server_id = self.server_id;
+        p.server = self.server;
+        p.vlans = self.vlans.clone();
+        p.validate()
+    }
+}
+
+fn opt_mac(flag: &str, s: Option<&str>) -> Result<Option<[u8; 6]>, PlanError> {
+    s.map(|s| plan::mac(flag, s)).transpose()
+}
+
+/// `dhcpscope probe`'s flags, checked once; the expectations are read from the flags and the
+/// config file.
+impl TryFrom<&ProbeArgs> for ProbeConfig {
+    type Error = PlanError;
+
+    fn try_from(a: &ProbeArgs) -> Result<ProbeConfig, PlanError> {
+        // The plan first: its usage errors are reported before a config file is read.
+        a.plan(Expectations::default())?;
+        let expectations = a.expect.load().map_err(PlanError)?;
+        Ok(ProbeConfig {
+            plan: a.plan(expectations)?,
+            rounds: Rounds::new(a.count, a.interval)?,
+            format: match a.format {
+                ProbeFormat::Text => Format::Text,
+                ProbeFormat::Json => Format::Json,
+            },
+            savefile: a.write.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::config::ServerRef;
+    use crate::probe::craft;
+    use std::time::Duration;
+
+    /// `dhcpscope probe ARGS…` parsed by clap.
+    fn probe_args(args: &[&str]) -> ProbeArgs {
+        let cli = Cli::try_parse_from(["dhcpscope", "probe"].iter().chain(args)).unwrap();
+        match cli.command {
+            Some(Command::Probe(a)) => *a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn config(args: &[&str]) -> Result<ProbeConfig, String> {
+        ProbeConfig::try_from(&probe_args(args)).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn probe_defaults_become_one_discover_round() {
+        let c = config(&["-i", "eth0"]).unwrap();
+        assert_eq!(c.plan, Plan::new("eth0", Expectations::default()));
+        assert_eq!(c.rounds, Rounds::default());
+        assert_eq!(c.format, Format::Text);
+        assert_eq!(c.savefile, None);
+    }
+
+    #[test]
+    fn probe_flags_reach_the_plan() {
+        let c = config(&[
+            "-i",
+            "eth0",
+            "--mode",
+            "inform",
+            "--mode",
+            "dora",
+            "--ciaddr",
+            "10.0.0.50",
+            "--wait",
+            "0.5",
+            "--tries",
+            "3",
+            "--mac",
+            "02:00:00:00:00:07",
+            "--hostname",
+            "h",
+            "--option",
+            "60=str:lab",
+            "--broadcast-flag",
+            "off",
+            "--vlan",
+            "100",
+            "--vlan",
+            "10",
+            "--relay",
+            "10.1.0.1",
+            "--server",
+            "10.0.0.1",
+            "--circuit-id",
+            "port7",
+            "--expect-server",
+            "10.0.0.1",
+            "--format",
+            "json",
+            "--count",
+            "3",
+            "--interval",
+            "5",
+        ])
+        .unwrap();
+        let p = &c.plan;
+        assert_eq!(p.modes, [Mode::Inform, Mode::Dora]);
+        assert_eq!(p.ciaddr, Some(Ipv4Addr::new(10, 0, 0, 50)));
+        assert_eq!((p.wait, p.tries), (Duration::from_millis(500), 3));
+        assert_eq!(p.crafting.mac, [2, 0, 0, 0, 0, 7]);
+        assert_eq!(p.crafting.hostname.as_deref(), Some(&b"h"[..]));
+        assert_eq!(
+            p.crafting.extra,
+            [craft::ExtraOption::Coded(60, b"lab".to_vec())]
+        );
+        assert!(!p.crafting.broadcast);
+        assert_eq!(p.vlans, [100, 10]);
+        let relay = p.crafting.relay.as_ref().unwrap();
+        assert_eq!(relay.giaddr, Ipv4Addr::new(10, 1, 0, 1));
+        assert_eq!(relay.circuit_id.as_deref(), Some(&b"port7"[..]));
+        assert_eq!(
+            p.expectations.servers,
+            [ServerRef::Ip(Ipv4Addr::new(10, 0, 0, 1))]
+        );
+        assert_eq!(c.format, Format::Json);
+        assert_eq!(c.rounds.count, 3);
+        assert_eq!(c.rounds.interval, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn probe_usage_errors_name_the_flag() {
+        for (args, needle) in [
+            (&["-i", "eth0", "--mode", "inform"][..], "--ciaddr"),
+            (&["-i", "eth0", "--wait", "0"], "--wait"),
+            (&["-i", "eth0", "--wait", "NaN"], "--wait"),
+            (&["-i", "eth0", "--tries", "0"], "--tries"),
+            (&["-i", "eth0", "--count", "0"], "--count"),
+            (&["-i", "eth0", "--interval", "0.5"], "--interval"),
+            (&["-i", "eth0", "--mac", "01:00:5e:00:00:01"], "unicast"),
+            (&["-i", "eth0", "--ether-src", "x"], "--ether-src"),
+            (&["-i", "eth0", "--option", "999=1"], "CODE"),
+            (&["-i", "eth0", "--client-id", "zz"], "--client-id"),
+            (&["-i", "eth0", "--param-list", "1,x"], "--param-list"),
+            (
+                &["-i", "eth0", "--vlan", "1", "--vlan", "2", "--vlan", "3"],
+                "two tags",
+            ),
+            (&["-i", "eth0", "--expect-server", "nonsense"], "nonsense"),
+        ] {
+            let e = config(args).unwrap_err();
+            assert!(e.contains(needle), "{args:?}: {e}");
+        }
+    }
 }

@@ -1,11 +1,13 @@
 use clap::Parser;
 use dhcpscope::analysis::{self, Analysis, Severity};
 use dhcpscope::cli::{
-    CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ReportArgs, ReportFormat,
+    CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
+    ReportFormat,
 };
 use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
 use dhcpscope::output::{decode, is_broken_pipe, report};
 use dhcpscope::pipeline::{ReadSummary, read_dhcp};
+use dhcpscope::probe::{ProbeConfig, Status};
 use dhcpscope::source::{FileSource, FrameSource, SourceError};
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
             let _ = e.print();
             let code = e.exit_code();
             return if code != 0 && probe_invoked() {
-                ExitCode::from(dhcpscope::probe::EXIT_UNKNOWN)
+                ExitCode::from(Status::Unknown.exit_code())
             } else {
                 ExitCode::from(u8::try_from(code).unwrap_or(2))
             };
@@ -40,7 +42,7 @@ fn main() -> ExitCode {
         None => dhcpscope::tui::run(&cli.tui),
         Some(Command::Decode(args)) => run_decode(&args),
         Some(Command::Report(args)) => run_report(&args),
-        Some(Command::Probe(args)) => dhcpscope::probe::run(&args),
+        Some(Command::Probe(args)) => run_probe(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
@@ -242,6 +244,26 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         (Some(FailOn::Warning), Some(Severity::Warning)) => ExitCode::from(1),
         _ => read,
     })
+}
+
+/// `dhcpscope probe`: the worst round's status is the exit code; a probe that cannot run
+/// (bad arguments, no privilege, no such interface) is UNKNOWN. `probe::Status` decides the
+/// numbers.
+fn run_probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
+    if args.list_interfaces {
+        return list_interfaces();
+    }
+    let result = ProbeConfig::try_from(args)
+        .map_err(dhcpscope::probe::Error::from)
+        .and_then(|config| dhcpscope::probe::run(&config));
+    match result {
+        Ok(status) => Ok(ExitCode::from(status.exit_code())),
+        Err(dhcpscope::probe::Error::Output(e)) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("dhcpscope: {e}");
+            Ok(ExitCode::from(Status::Unknown.exit_code()))
+        }
+    }
 }
 
 /// Read problems after some frames were read are warnings (exit 0); an unreadable input is an error.

@@ -735,7 +735,8 @@ fn stream_findings_wait_for_closed_exchanges() {
 mod probe_view {
     use super::*;
     use dhcpscope::probe::craft::{self, MessageFields, Route};
-    use dhcpscope::probe::{CapturedReply, Mode, Plan, RoundLog, SentFrame, verdict};
+    use dhcpscope::probe::fake::FakeLink;
+    use dhcpscope::probe::{Mode, Plan, Session};
     use dhcpscope::tui::Cmd;
     use dhcpscope::tui::app::header_rows;
     use dhcpscope::tui::probe::{Field, ProbeOutcome};
@@ -893,29 +894,17 @@ mod probe_view {
 
     /// The probe session's verdict on this traffic (what the probe thread sends back).
     fn outcome(plan: &Plan, frames: &[(Timestamp, Vec<u8>)]) -> ProbeOutcome {
-        let log = RoundLog {
-            sent: vec![SentFrame {
-                mode: Mode::Discover,
-                xid: PROBE_XID,
-                msg_type: MessageType::DISCOVER,
-                ts: frames[4].0,
-                seen_by_capture: true,
-                frame: frames[4].1.clone(),
-            }],
-            replies: frames[5..]
-                .iter()
-                .map(|(t, f)| CapturedReply {
-                    mode: Some(Mode::Discover),
-                    ts: *t,
-                    linktype: 1,
-                    frame: f.clone(),
-                })
-                .collect(),
-            xids: vec![(PROBE_XID, Mode::Discover)],
-            notes: Vec::new(),
-            released: Vec::new(),
-        };
-        ProbeOutcome::from_verdict(plan, &verdict::judge(plan, &log))
+        // The fake link's first xid is PROBE_XID; the replies follow the DISCOVER as they
+        // do in the capture.
+        assert_eq!(PROBE_XID, dhcpscope::probe::fake::FIRST_XID);
+        let mut link = FakeLink::default();
+        let sent = frames[4].0.as_nanos();
+        for (t, f) in &frames[5..] {
+            let after = std::time::Duration::from_nanos((t.as_nanos() - sent) as u64);
+            link.inject(after, f.clone());
+        }
+        let mut session = Session::new(plan.clone(), link);
+        dhcpscope::tui::probe::run_probe(&mut session, plan.clone()).unwrap()
     }
 
     #[test]

@@ -209,15 +209,17 @@ pub fn relay_agent_option(circuit_id: Option<&[u8]>, remote_id: Option<&[u8]>) -
     v
 }
 
-/// The DHCP payload. Option order: 53, 61, 50, 54, 12, 60, 55, 51 (only when asked), the
-/// `--option`s (one with a code already present replaces it in place, later ones add
-/// duplicates), then 82 last (RFC 3046 §2.1). Padded to 300 bytes.
-pub fn build_message(c: &Crafting, f: &MessageFields) -> Vec<u8> {
-    let t = f.msg_type;
-    let asks = matches!(
+/// Whether the message asks for configuration (and so carries 12, 60, 55, 51).
+fn asks(t: MessageType) -> bool {
+    matches!(
         t,
         MessageType::DISCOVER | MessageType::REQUEST | MessageType::INFORM
-    );
+    )
+}
+
+/// The probe's own options, in order: 53, 61, 50, 54, 12, 60, 55, 51 (only when asked).
+fn own_options(c: &Crafting, f: &MessageFields) -> Vec<(u8, Vec<u8>)> {
+    let t = f.msg_type;
     let mut list: Vec<(u8, Vec<u8>)> = vec![(opt::MESSAGE_TYPE, vec![t.0])];
     if let Some(id) = &c.client_id {
         list.push((opt::CLIENT_ID, id.clone()));
@@ -228,10 +230,10 @@ pub fn build_message(c: &Crafting, f: &MessageFields) -> Vec<u8> {
     if let Some(ip) = f.server_id {
         list.push((opt::SERVER_ID, ip.octets().to_vec()));
     }
-    if let (true, Some(h)) = (asks || t == MessageType::DECLINE, &c.hostname) {
+    if let (true, Some(h)) = (asks(t) || t == MessageType::DECLINE, &c.hostname) {
         list.push((opt::HOSTNAME, h.clone()));
     }
-    if asks {
+    if asks(t) {
         if let Some(v) = &c.vendor_class {
             list.push((opt::VENDOR_CLASS, v.clone()));
         }
@@ -242,18 +244,16 @@ pub fn build_message(c: &Crafting, f: &MessageFields) -> Vec<u8> {
             list.push((opt::LEASE_TIME, l.to_be_bytes().to_vec()));
         }
     }
-    let mut b = MessageBuilder::request(f.xid, c.mac)
-        .secs(f.secs)
-        // A client that has an address (INFORM, REBIND) gets unicast replies (RFC 2131 §4.1).
-        .broadcast(c.broadcast && asks && f.ciaddr.is_unspecified())
-        .ciaddr(f.ciaddr);
-    if let Some(r) = &c.relay {
-        b = b.giaddr(r.giaddr).hops(1);
-    }
-    // Entries: (code, value, replaced-by-an---option); code 0 marks raw bytes.
+    list
+}
+
+/// `own` with the `--option`s applied: one whose code is already present replaces it in
+/// place (once), the others are appended. Code 0 marks raw bytes.
+fn with_extra(own: Vec<(u8, Vec<u8>)>, extra: &[ExtraOption]) -> Vec<(u8, Vec<u8>)> {
+    // (code, value, replaced by an --option)
     let mut entries: Vec<(u8, Vec<u8>, bool)> =
-        list.into_iter().map(|(c, v)| (c, v, false)).collect();
-    for e in &c.extra {
+        own.into_iter().map(|(c, v)| (c, v, false)).collect();
+    for e in extra {
         match e {
             ExtraOption::Coded(code, value) => {
                 match entries
@@ -270,11 +270,26 @@ pub fn build_message(c: &Crafting, f: &MessageFields) -> Vec<u8> {
             ExtraOption::Raw(bytes) => entries.push((0, bytes.clone(), true)),
         }
     }
-    for (code, value, _) in &entries {
-        b = if *code == 0 {
-            b.raw(value)
+    entries.into_iter().map(|(c, v, _)| (c, v)).collect()
+}
+
+/// The DHCP payload. Option order: 53, 61, 50, 54, 12, 60, 55, 51 (only when asked), the
+/// `--option`s (one with a code already present replaces it in place, later ones add
+/// duplicates), then 82 last (RFC 3046 §2.1). Padded to 300 bytes.
+pub fn build_message(c: &Crafting, f: &MessageFields) -> Vec<u8> {
+    let mut b = MessageBuilder::request(f.xid, c.mac)
+        .secs(f.secs)
+        // A client that has an address (INFORM, REBIND) gets unicast replies (RFC 2131 §4.1).
+        .broadcast(c.broadcast && asks(f.msg_type) && f.ciaddr.is_unspecified())
+        .ciaddr(f.ciaddr);
+    if let Some(r) = &c.relay {
+        b = b.giaddr(r.giaddr).hops(1);
+    }
+    for (code, value) in with_extra(own_options(c, f), &c.extra) {
+        b = if code == 0 {
+            b.raw(&value)
         } else {
-            b.option(*code, value)
+            b.option(code, &value)
         };
     }
     if let Some(r) = &c.relay

@@ -203,9 +203,8 @@ fn open_probe_session(
     iface: &str,
     expectations: &Expectations,
 ) -> Result<crate::probe::Session, String> {
-    let args = crate::probe::ProbeArgs::for_interface(iface);
-    crate::probe::Plan::with_expectations(&args, expectations.clone())
-        .and_then(|plan| crate::probe::Session::open(plan, None))
+    let plan = crate::probe::Plan::new(iface, expectations.clone());
+    crate::probe::Session::open(plan, None)
         .map_err(|e| crate::escape::escape_str(&format!("probes are unavailable: {e}")))
 }
 

@@ -1,8 +1,8 @@
 //! The probe form (`p`, live mode): one probe of [`crate::probe`] sent from the TUI.
 //!
 //! The form is plain state edited by [`form_key`] (no I/O). Enter checks it into a
-//! [`Plan`] with the same rules as `dhcpscope probe` ([`Plan::with_expectations`]: nothing is
-//! read from disk) and returns [`Cmd::Probe`]; the runtime hands the plan to the probe thread
+//! [`Plan`] with the same parsers and rules as `dhcpscope probe` ([`Plan::validate`]: nothing
+//! is read from disk) and returns [`Cmd::Probe`]; the runtime hands the plan to the probe thread
 //! ([`spawn_worker`]), which owns the probe [`Session`] opened before privileges were dropped.
 //! That thread reports each transaction id as it is used ([`Msg::ProbeXid`]), so the capture
 //! marks the probe's messages as they arrive, then the verdict ([`Msg::ProbeDone`]).
@@ -15,24 +15,15 @@ use super::app::{Cmd, Msg};
 use crate::analysis::Expectations;
 use crate::analysis::config::ServerRef;
 use crate::dhcp::options::colon_hex;
-use crate::probe::{Mode, Plan, ProbeArgs, Session, Status, Verdict, craft, verdict};
+use crate::probe::plan::{self, PlanError};
+use crate::probe::{Link, Mode, Plan, Session, Status, Verdict, craft, output, verdict};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashSet;
-use std::net::Ipv4Addr;
 use std::sync::mpsc;
 use std::time::Duration;
 
 /// The modes, in the order the form cycles through them.
-pub const MODES: [Mode; 8] = [
-    Mode::Discover,
-    Mode::Request,
-    Mode::InitReboot,
-    Mode::Rebind,
-    Mode::Inform,
-    Mode::Dora,
-    Mode::Release,
-    Mode::Decline,
-];
+pub const MODES: [Mode; 8] = Mode::ALL;
 
 /// The form's fields, top to bottom; text fields are named after the probe's flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,16 +137,6 @@ fn opt_text(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-fn opt_ip(flag: &str, s: &str) -> Result<Option<Ipv4Addr>, String> {
-    match opt_text(s) {
-        None => Ok(None),
-        Some(t) => t
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("{flag} {t:?}: not an IPv4 address")),
-    }
-}
-
 impl ProbeForm {
     /// Defaults: discover, the probe's fixed MAC, the view's expected servers.
     pub fn new(expectations: &Expectations) -> ProbeForm {
@@ -227,25 +208,26 @@ impl ProbeForm {
         }];
     }
 
-    /// The probe this form describes, checked as `dhcpscope probe -i INTERFACE …` would
-    /// check it. The expected servers replace `base`'s; its subnets and threshold stay.
+    /// The probe this form describes, checked with the rules and parsers of `dhcpscope
+    /// probe` ([`Plan::validate`]; nothing is read from disk). The expected servers replace
+    /// `base`'s; its subnets and threshold stay.
     pub fn plan(&self, interface: &str, base: &Expectations) -> Result<Plan, String> {
-        let mut a = ProbeArgs::for_interface(interface);
-        a.modes = vec![self.mode];
-        a.mac = Some(opt_text(&self.mac).ok_or("--mac: give the client MAC")?);
-        a.hostname = opt_text(&self.hostname);
-        a.requested_ip = opt_ip("--requested-ip", &self.requested_ip)?;
-        a.ciaddr = opt_ip("--ciaddr", &self.ciaddr)?;
-        a.server_id = opt_ip("--server-id", &self.server_id)?;
-        a.options = self.options.split_whitespace().map(str::to_owned).collect();
+        self.build_plan(interface, base).map_err(|e| e.0)
+    }
+
+    fn build_plan(&self, interface: &str, base: &Expectations) -> Result<Plan, PlanError> {
         let mut e = base.clone();
-        e.servers = self
-            .expect
-            .split([',', ' '])
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse().map_err(|e| format!("--expect-server: {e}")))
-            .collect::<Result<_, String>>()?;
-        Plan::with_expectations(&a, e).map_err(|e| e.to_string())
+        e.servers = plan::expected_servers(&self.expect)?;
+        let mut p = Plan::new(interface, e);
+        p.modes = vec![self.mode];
+        let mac = opt_text(&self.mac).ok_or("--mac: give the client MAC")?;
+        p.crafting.mac = plan::mac("--mac", &mac)?;
+        p.crafting.hostname = opt_text(&self.hostname).map(String::into_bytes);
+        p.requested_ip = plan::ipv4("--requested-ip", &self.requested_ip)?;
+        p.ciaddr = plan::ipv4("--ciaddr", &self.ciaddr)?;
+        p.server_id = plan::ipv4("--server-id", &self.server_id)?;
+        p.crafting.extra = plan::extra_options(self.options.split_whitespace())?;
+        p.validate()
     }
 }
 
@@ -297,7 +279,7 @@ impl ProbeOutcome {
     pub fn from_verdict(plan: &Plan, v: &Verdict) -> ProbeOutcome {
         let mut text = Vec::new();
         // Writing to a Vec cannot fail.
-        let _ = verdict::write_text(&mut text, plan, v);
+        let _ = output::write_text(&mut text, plan, v);
         // write_text escapes the strings it takes from the wire (and the status line its
         // summary): escaping it again would double every backslash. What a terminal must not
         // get raw is still made visible, should anything have slipped through.
@@ -376,9 +358,9 @@ pub fn describe(plan: &Plan) -> String {
 const DISCARD_LIMIT: Duration = Duration::from_millis(500);
 
 /// Runs one probe on the session (the probe thread).
-pub fn run_probe(session: &mut Session, plan: Plan) -> Result<ProbeOutcome, String> {
+pub fn run_probe<L: Link>(session: &mut Session<L>, plan: Plan) -> Result<ProbeOutcome, String> {
     // The interface may have gone down (or away) since the view opened.
-    crate::live::check_injectable(&plan.interface).map_err(|e| e.to_string())?;
+    session.link().ready().map_err(|e| e.to_string())?;
     session.set_plan(plan).map_err(|e| e.to_string())?;
     session
         .discard_pending(DISCARD_LIMIT)
@@ -438,6 +420,7 @@ pub fn submit(
 mod tests {
     use super::*;
     use crate::tui::{is_terminal_safe, terminal_safe};
+    use std::net::Ipv4Addr;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
