@@ -57,11 +57,7 @@ impl Lab {
         let Decoded::Udp(udp) = self.decoder.decode(&raw) else {
             panic!("crafted frame did not decode");
         };
-        let packet = Packet {
-            frame: &raw,
-            udp: &udp,
-            dhcp: Message::decode(udp.payload),
-        };
+        let packet = Packet::from_frame(&raw, &udp);
         self.analysis.observe(&packet);
         self.frame
     }

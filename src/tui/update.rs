@@ -1,476 +1,49 @@
-//! The model, the messages and `update` (The Elm Architecture). No I/O here: what needs the
-//! outside world (reading a frame again, pausing the reader) is returned as a [`Cmd`].
+//! `update`: messages change the model (The Elm Architecture). Keys go through the binding
+//! table ([`super::keys`]) to actions. No I/O here: what needs the outside world (reading a
+//! frame again, pausing the reader, giving a batch back) is returned as a [`Cmd`].
 
-use super::ladder::{self, Ladder, Row};
-use super::packet::{self, PacketView};
-use super::probe::{self as tui_probe, ProbeOutcome, ProbeState};
-use super::reader::{Batch, Ended, FrameRef, Speed};
-use crate::analysis::{Analysis, Client, Expectations, MessageRecord, Severity};
-use crate::dhcp::Message;
-use crate::dhcp::options::colon_hex;
-use crate::frame::UdpFrame;
-use crate::pipeline::Packet;
-use crate::source::RawFrame;
+use super::filter::{SERVER_FILTER, client_matches, message_matches};
+use super::keys::{self, Action, Key, Place, Step};
+use super::ladder::{self, Row};
+use super::layout::heights;
+use super::model::{
+    Cmd, Detail, DetailContent, FRAME_STORE_BYTES, ListState, Model, Msg, Pane, Screen, Sort,
+    SourceKind,
+};
+use super::packet;
+use super::probe as tui_probe;
+use super::reader::{Batch, FrameRef, Speed};
+use crate::analysis::{Analysis, Client, Severity};
 use crate::time::Timestamp;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use std::collections::{HashMap, VecDeque};
-use std::fmt::Write as _;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// Everything that happens to the UI.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Resize(u16, u16),
-    /// DHCP packets read (the reader thread).
-    Packets(Batch),
-    /// The source ended (file read, stream closed, capture failed).
-    Ended(Ended),
-    /// Frame bytes read again for the detail view (`None`: unreadable, with why).
-    FrameBytes {
-        fref: FrameRef,
-        data: Result<Vec<u8>, String>,
-    },
-    /// Periodic wake-up with the wall clock.
-    Tick(Instant),
-    /// The probe thread is about to use this transaction id (its messages are marked).
-    ProbeXid(u32),
-    /// The probe ended: its verdict, or why it could not run.
-    ProbeDone(Result<ProbeOutcome, String>),
-}
-
-/// What `update` asks of the runtime.
-#[derive(Debug, Clone)]
-pub enum Cmd {
-    /// Read this frame from the file again and answer with [`Msg::FrameBytes`].
-    ReadFrame(FrameRef),
-    /// Pause or resume the reader.
-    SetPaused(bool),
-    /// Run this probe on the probe thread (the form was submitted); the answers come back as
-    /// [`Msg::ProbeXid`] and [`Msg::ProbeDone`].
-    Probe(Box<crate::probe::Plan>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// A regular file: frames are read again from it for the detail.
-    File,
-    /// Standard input: frames are kept in memory.
-    Stdin,
-    /// A named pipe or another path that is not a regular file (`<(…)`): as standard input.
-    Pipe,
-    Live,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Clients,
-    Servers,
-    Findings,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Pane {
-    Clients,
-    Timeline,
-    Detail,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    FirstSeen,
-    LastSeen,
-    Mac,
-    Hostname,
-    Address,
-    Exchanges,
-    Findings,
-}
-
-impl Sort {
-    pub fn name(self) -> &'static str {
-        match self {
-            Sort::FirstSeen => "first seen",
-            Sort::LastSeen => "last seen",
-            Sort::Mac => "MAC",
-            Sort::Hostname => "hostname",
-            Sort::Address => "address",
-            Sort::Exchanges => "exchanges",
-            Sort::Findings => "findings",
-        }
+/// Feeds one batch of packets to the analysis; the spent batch goes back to the reader.
+fn ingest(m: &mut Model, batch: Batch) -> Vec<Cmd> {
+    if batch.drops.is_some() {
+        m.drops = batch.drops;
     }
-
-    fn next(self) -> Sort {
-        match self {
-            Sort::FirstSeen => Sort::LastSeen,
-            Sort::LastSeen => Sort::Mac,
-            Sort::Mac => Sort::Hostname,
-            Sort::Hostname => Sort::Address,
-            Sort::Address => Sort::Exchanges,
-            Sort::Exchanges => Sort::Findings,
-            Sort::Findings => Sort::FirstSeen,
-        }
+    m.frames_read = m.frames_read.max(batch.frames_read);
+    m.dhcp_read = m.dhcp_read.max(batch.dhcp_read);
+    if batch.progress.is_some() {
+        m.progress = batch.progress;
     }
-}
-
-/// The packet detail pane.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DetailContent {
-    Loading,
-    Ready(PacketView),
-    Unavailable(String),
-}
-
-#[derive(Debug, Clone)]
-pub struct Detail {
-    pub fref: FrameRef,
-    pub ts: Timestamp,
-    pub ts_digits: u8,
-    pub content: DetailContent,
-    /// Selected line of the tree.
-    pub sel: usize,
-    pub scroll: usize,
-}
-
-/// A list position with its scroll offset.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ListState {
-    pub pos: usize,
-    pub scroll: usize,
-}
-
-impl ListState {
-    fn clamp(&mut self, len: usize, height: usize) {
-        self.pos = self.pos.min(len.saturating_sub(1));
-        self.visible(height);
+    if batch.clock.is_some() {
+        m.clock = batch.clock;
     }
-
-    fn visible(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.pos < self.scroll {
-            self.scroll = self.pos;
-        } else if self.pos >= self.scroll + height {
-            self.scroll = self.pos + 1 - height;
-        }
-    }
-
-    fn step(&mut self, delta: isize, len: usize, height: usize) {
-        if len == 0 {
-            *self = ListState::default();
-            return;
-        }
-        self.pos = self.pos.saturating_add_signed(delta).min(len - 1);
-        self.visible(height);
-    }
-}
-
-/// Bytes of frames kept for sources that cannot be read again (stdin, live).
-pub const FRAME_STORE_BYTES: usize = 64 << 20;
-
-/// The whole UI state.
-pub struct Model {
-    pub source_name: String,
-    pub source_kind: SourceKind,
-    pub speed: Speed,
-    pub analysis: Analysis,
-    pub frames_read: u64,
-    pub dhcp_read: u64,
-    pub drops: Option<u64>,
-    pub progress: Option<(u64, u64)>,
-    pub clock: Option<Timestamp>,
-    pub paused: bool,
-    pub ended: Option<Ended>,
-    /// Shown over everything until dismissed.
-    pub fatal: Option<String>,
-    pub color: bool,
-    pub size: (u16, u16),
-    pub screen: Screen,
-    pub focus: Pane,
-    pub help: bool,
-    pub quit: bool,
-    /// The filter being typed (`/`), applied as it is typed.
-    pub input: Option<String>,
-    pub filter: String,
-    pub sort: Sort,
-    pub follow: bool,
-    /// Filtered and sorted client indices.
-    pub order: Vec<usize>,
-    pub clients: ListState,
-    pub timeline: ListState,
-    /// First timeline row shown.
-    pub timeline_scroll: usize,
-    pub detail: Option<Detail>,
-    pub servers: ListState,
-    pub findings: ListState,
-    /// Findings, worst first.
-    pub findings_order: Vec<usize>,
-    /// Worst finding per client index.
-    pub marks: Vec<Option<Severity>>,
-    pub finding_counts: [usize; 3],
-    /// A short note in the footer.
-    pub status: String,
-    /// Where each DHCP frame lies in the file (file sources), by frame number.
-    pub frame_index: Vec<FrameRef>,
-    /// Frames kept in memory (streams), oldest first.
-    pub frame_store: VecDeque<(FrameRef, Vec<u8>)>,
-    frame_store_bytes: usize,
-    /// New packets since the findings were computed.
-    findings_stale: bool,
-    order_stale: bool,
-    last_packet_wall: Option<Instant>,
-    last_refresh_wall: Option<Instant>,
-    last_findings_wall: Option<Instant>,
-    /// Findings were computed at least once.
-    pub findings_ready: bool,
-    /// Client of the most recent packet (follow mode).
-    last_client: Option<usize>,
-    /// The probe form, the probe in flight, its verdict and the probe's transaction ids.
-    pub probe: ProbeState,
-}
-
-impl Model {
-    pub fn new(
-        source_name: impl Into<String>,
-        kind: SourceKind,
-        expectations: Expectations,
-        speed: Speed,
-    ) -> Model {
-        let probe_target = Err(match kind {
-            SourceKind::Live => "the probe handles are not open".to_owned(),
-            SourceKind::File => "probes need a live interface (-i): this view reads a file".into(),
-            SourceKind::Stdin => {
-                "probes need a live interface (-i): this view reads standard input".into()
-            }
-            SourceKind::Pipe => "probes need a live interface (-i): this view reads a pipe".into(),
-        });
-        let probe = ProbeState::new(probe_target, &expectations);
-        Model {
-            source_name: crate::escape::escape_str(&source_name.into()),
-            source_kind: kind,
-            speed,
-            analysis: Analysis::new(expectations),
-            frames_read: 0,
-            dhcp_read: 0,
-            drops: None,
-            progress: None,
-            clock: None,
-            paused: false,
-            ended: None,
-            fatal: None,
-            color: true,
-            size: (80, 24),
-            screen: Screen::Clients,
-            focus: Pane::Clients,
-            help: false,
-            quit: false,
-            input: None,
-            filter: String::new(),
-            sort: Sort::FirstSeen,
-            follow: kind == SourceKind::Live,
-            order: Vec::new(),
-            clients: ListState::default(),
-            timeline: ListState::default(),
-            timeline_scroll: 0,
-            detail: None,
-            servers: ListState::default(),
-            findings: ListState::default(),
-            findings_order: Vec::new(),
-            marks: Vec::new(),
-            finding_counts: [0; 3],
-            status: String::new(),
-            frame_index: Vec::new(),
-            frame_store: VecDeque::new(),
-            frame_store_bytes: 0,
-            findings_stale: false,
-            order_stale: false,
-            last_packet_wall: None,
-            last_refresh_wall: None,
-            last_findings_wall: None,
-            findings_ready: false,
-            last_client: None,
-            probe,
-        }
-    }
-
-    /// Whether exchange `e` is one of our probes.
-    pub fn is_probe_exchange(&self, e: &crate::analysis::Exchange) -> bool {
-        self.probe.is_probe_xid(e.xid)
-    }
-
-    /// Whether the client took part in one of our probes.
-    pub fn is_probe_client(&self, c: &Client) -> bool {
-        !self.probe.xids.is_empty() && c.exchanges.iter().any(|e| self.is_probe_exchange(e))
-    }
-
-    /// The client under the cursor.
-    pub fn selected_client(&self) -> Option<&Client> {
-        self.order
-            .get(self.clients.pos)
-            .map(|&i| &self.analysis.clients[i])
-    }
-
-    pub fn selected_client_index(&self) -> Option<usize> {
-        self.order.get(self.clients.pos).copied()
-    }
-
-    /// The selected client's ladder.
-    pub fn ladder(&self) -> Option<Ladder> {
-        self.selected_client().map(ladder::build)
-    }
-
-    /// The message under the timeline cursor.
-    pub fn selected_message(&self) -> Option<&MessageRecord> {
-        let client = self.selected_client()?;
-        let l = ladder::build(client);
-        let row = *l.messages.get(self.timeline.pos)?;
-        match l.rows[row] {
-            Row::Message { ex, msg } => client.exchanges.get(ex)?.messages.get(msg),
-            _ => None,
-        }
-    }
-
-    pub fn is_loading(&self) -> bool {
-        self.ended.is_none()
-    }
-
-    /// The state word of the header.
-    pub fn state_label(&self) -> String {
-        if self.paused {
-            return "paused".to_owned();
-        }
-        if self.ended.is_some() {
-            return "done".to_owned();
-        }
-        match (self.source_kind, self.speed) {
-            (SourceKind::Live, _) => "live".to_owned(),
-            (_, Speed::Factor(f)) => format!("replay ×{f}"),
-            (_, Speed::Max) => "replay ×max".to_owned(),
-            (SourceKind::Stdin, Speed::Load) => "reading stdin".to_owned(),
-            (SourceKind::Pipe, Speed::Load) => "reading pipe".to_owned(),
-            (SourceKind::File, Speed::Load) => match self.progress {
-                Some((done, total)) if total > 0 => {
-                    format!("loading {}%", (done.min(total) * 100) / total)
-                }
-                _ => "loading".to_owned(),
-            },
-        }
-    }
-
-    /// Whether a timeline pane is shown beside the list, by width.
-    pub fn wide(&self) -> bool {
-        self.size.0 >= 120
-    }
-}
-
-/// Heights of the scrollable areas for the current size (what the view will use).
-pub struct Heights {
-    pub clients: usize,
-    pub timeline: usize,
-    pub detail_tree: usize,
-    pub table: usize,
-}
-
-/// Rows taken by the header (2) and the footer (1).
-pub const CHROME_ROWS: u16 = 3;
-
-/// Header rows: two, and a third for the probe (running, or its verdict).
-pub fn header_rows(m: &Model) -> u16 {
-    2 + u16::from(m.probe.has_line())
-}
-
-/// Rows taken by the header and the footer.
-pub fn chrome_rows(m: &Model) -> u16 {
-    CHROME_ROWS + u16::from(m.probe.has_line())
-}
-
-pub fn heights(m: &Model) -> Heights {
-    let body = m.size.1.saturating_sub(chrome_rows(m)) as usize;
-    let (clients_box, timeline_box) = if m.wide() {
-        (body, body)
-    } else {
-        let top = clients_box_height(m, body);
-        (top, body.saturating_sub(top))
-    };
-    let detail_box = body;
-    Heights {
-        // Borders and the table header.
-        clients: clients_box.saturating_sub(3),
-        // Borders and the lane header.
-        timeline: timeline_box.saturating_sub(3),
-        detail_tree: (detail_box.saturating_sub(2) / 2).max(1),
-        table: (body.saturating_sub(3) * 3 / 5).max(1),
-    }
-}
-
-/// Height of the clients box when stacked above the timeline (narrow screens).
-pub fn clients_box_height(m: &Model, body: usize) -> usize {
-    let wanted = m.order.len() + 3;
-    wanted.clamp(5.min(body), (body * 2 / 5).max(5.min(body)))
-}
-
-/// Feeds one batch of packets to the analysis.
-fn ingest(m: &mut Model, batch: Batch) {
-    let Batch {
-        buf,
-        items,
-        frames_read,
-        dhcp_read,
-        progress,
-        clock,
-        drops,
-    } = batch;
-    if drops.is_some() {
-        m.drops = drops;
-    }
-    m.frames_read = m.frames_read.max(frames_read);
-    m.dhcp_read = m.dhcp_read.max(dhcp_read);
-    if progress.is_some() {
-        m.progress = progress;
-    }
-    if clock.is_some() {
-        m.clock = clock;
-    }
-    if items.is_empty() {
-        return;
+    if batch.is_empty() {
+        return vec![Cmd::Recycle(batch)];
     }
     let clients_before = m.analysis.clients.len();
-    let mut last_chaddr: Vec<u8> = Vec::new();
-    for item in items {
-        let payload = buf.get(item.payload.clone()).unwrap_or_default();
-        let raw = RawFrame {
-            number: item.fref.frame,
-            ts: item.ts,
-            ts_digits: item.ts_digits,
-            linktype: item.fref.linktype,
-            orig_len: item.fref.orig_len,
-            data: &[],
-        };
-        let udp = UdpFrame {
-            src_mac: item.src_mac,
-            dst_mac: item.dst_mac,
-            vlans: item.vlans,
-            src_ip: item.src_ip,
-            dst_ip: item.dst_ip,
-            src_port: item.src_port,
-            dst_port: item.dst_port,
-            payload,
-            reassembled: item.reassembled,
-            checksum: item.checksum,
-            warnings: item.udp_warnings,
-        };
-        let packet = Packet {
-            frame: &raw,
-            udp: &udp,
-            dhcp: Message::decode(payload),
-        };
+    for meta in &batch.packets {
+        let packet = batch.packet(meta);
         m.analysis.observe(&packet);
-        last_chaddr.clear();
-        last_chaddr.extend_from_slice(packet.dhcp.chaddr());
-        match item.frame_data {
-            Some(range) => {
-                let data = buf.get(range).unwrap_or_default().to_vec();
+        let fref = FrameRef::from(&meta.frame);
+        match packet.frame_data {
+            Some(data) => {
                 m.frame_store_bytes += data.len();
-                m.frame_store.push_back((item.fref, data));
+                m.frame_store.push_back((fref, data.to_vec()));
                 while m.frame_store_bytes > FRAME_STORE_BYTES {
                     match m.frame_store.pop_front() {
                         Some((_, d)) => m.frame_store_bytes -= d.len(),
@@ -478,10 +51,13 @@ fn ingest(m: &mut Model, batch: Batch) {
                     }
                 }
             }
-            None => m.frame_index.push(item.fref),
+            None => m.frame_index.push(fref),
         }
     }
-    m.last_client = m.analysis.client_index(&last_chaddr).or(m.last_client);
+    if let Some(last) = batch.packets.last() {
+        let chaddr = batch.packet(last).dhcp.chaddr();
+        m.last_client = m.analysis.client_index(chaddr).or(m.last_client);
+    }
     m.marks.resize(m.analysis.clients.len(), None);
     m.findings_stale = true;
     let grew = m.analysis.clients.len() > clients_before;
@@ -493,6 +69,7 @@ fn ingest(m: &mut Model, batch: Batch) {
     }
     follow(m);
     track_probe(m);
+    vec![Cmd::Recycle(batch)]
 }
 
 /// Follow mode: selects the client of the latest packet.
@@ -599,93 +176,6 @@ pub fn refresh_findings(m: &mut Model) {
     m.servers.clamp(len, h);
     m.order_stale = true;
     refresh_order(m);
-}
-
-/// The filter Enter on a server sets: `server:10.0.0.1` keeps exactly the clients that
-/// server answered (a plain `10.0.0.1` would also match 10.0.0.10 to 10.0.0.199).
-pub const SERVER_FILTER: &str = "server:";
-
-/// The server of a `server:IP` filter (lowercase `p`): `Some(None)` while the IP is incomplete.
-fn server_filter(p: &str) -> Option<Option<std::net::Ipv4Addr>> {
-    p.strip_prefix(SERVER_FILTER)
-        .map(|ip| ip.trim().parse().ok())
-}
-
-/// Whether `r` is a reply from server `s` (known by option 54, else its IP source).
-fn answered_by(r: &MessageRecord, s: std::net::Ipv4Addr) -> bool {
-    r.is_reply() && r.server_id.unwrap_or(r.src_ip) == s
-}
-
-/// Whether a client matches the filter (lowercase `p`).
-pub fn client_matches(c: &Client, p: &str, scratch: &mut String) -> bool {
-    if p.is_empty() {
-        return true;
-    }
-    if let Some(server) = server_filter(p) {
-        let Some(s) = server else {
-            return false;
-        };
-        return c.exchanges.iter().any(|e| {
-            e.offers.iter().any(|o| o.server_id == s)
-                || e.messages.iter().any(|r| answered_by(r, s))
-        });
-    }
-    scratch.clear();
-    let _ = write!(scratch, "{}", colon_hex(&c.chaddr));
-    if scratch.contains(p) || scratch.replace(':', "-").contains(p) {
-        return true;
-    }
-    if let Some(h) = &c.hostname
-        && h.to_lowercase().contains(p)
-    {
-        return true;
-    }
-    if let Some(v) = &c.vendor_class
-        && v.to_lowercase().contains(p)
-    {
-        return true;
-    }
-    c.exchanges.iter().any(|e| {
-        if e.kind.name().eq_ignore_ascii_case(p) || e.outcome.name().eq_ignore_ascii_case(p) {
-            return true;
-        }
-        let ip_hit = |ip: std::net::Ipv4Addr, s: &mut String| {
-            s.clear();
-            let _ = write!(s, "{ip}");
-            s.contains(p)
-        };
-        e.address.is_some_and(|a| ip_hit(a, scratch))
-            || e.server_id.is_some_and(|a| ip_hit(a, scratch))
-            || e.offers
-                .iter()
-                .any(|o| ip_hit(o.server_id, scratch) || ip_hit(o.yiaddr, scratch))
-            || e.messages.iter().any(|r| message_matches(r, p, scratch))
-    })
-}
-
-/// Whether a message matches the filter: type, addresses, server.
-pub fn message_matches(r: &MessageRecord, p: &str, scratch: &mut String) -> bool {
-    if p.is_empty() {
-        return false;
-    }
-    if let Some(server) = server_filter(p) {
-        return server.is_some_and(|s| answered_by(r, s));
-    }
-    if r.type_name().to_lowercase().contains(p) {
-        return true;
-    }
-    let mut ip_hit = |ip: std::net::Ipv4Addr| {
-        !ip.is_unspecified() && {
-            scratch.clear();
-            let _ = write!(scratch, "{ip}");
-            scratch.contains(p)
-        }
-    };
-    ip_hit(r.src_ip)
-        || ip_hit(r.yiaddr)
-        || ip_hit(r.ciaddr)
-        || r.server_id.is_some_and(&mut ip_hit)
-        || r.requested_ip.is_some_and(&mut ip_hit)
 }
 
 /// Recomputes the filtered, sorted client list, keeping the selected client selected.
@@ -836,11 +326,11 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             relayout(m);
         }
         Msg::Packets(batch) => {
-            ingest(m, batch);
             let now = Instant::now();
             m.last_packet_wall = Some(now);
             // The wait for findings counts from the first packet.
             m.last_findings_wall.get_or_insert(now);
+            return ingest(m, batch);
         }
         Msg::Ended(e) => {
             if let Some(f) = &e.fatal {
@@ -939,6 +429,17 @@ fn ctrl(k: &KeyEvent) -> bool {
     k.modifiers.contains(KeyModifiers::CONTROL)
 }
 
+/// Where the user is, for the key table.
+pub fn place(m: &Model) -> Place {
+    Place {
+        screen: m.screen,
+        focus: m.focus,
+        live: m.source_kind == SourceKind::Live,
+    }
+}
+
+/// A key: modal input first (filter typing, probe form, error and help overlays), then the
+/// binding table.
 fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
     if ctrl(&k) && k.code == KeyCode::Char('c') {
         m.quit = true;
@@ -991,24 +492,30 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     m.status.clear();
-    match k.code {
-        KeyCode::Char('q') => m.quit = true,
-        KeyCode::Char('?') => m.help = true,
-        KeyCode::Char('p') => {
+    match keys::action(Key::of(&k), &place(m)) {
+        Some(a) => act(m, a),
+        None => Vec::new(),
+    }
+}
+
+/// Carries out an action of the key table.
+pub fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
+    match a {
+        Action::Quit => m.quit = true,
+        Action::Help => m.help = true,
+        Action::Probe => {
             m.probe.open = true;
             m.probe.form.error = None;
         }
-        KeyCode::Char('/') => {
-            m.input = Some(m.filter.clone());
-        }
-        KeyCode::Char(' ') => {
+        Action::Filter => m.input = Some(m.filter.clone()),
+        Action::Pause => {
             if m.ended.is_none() {
                 m.paused = !m.paused;
                 return vec![Cmd::SetPaused(m.paused)];
             }
             m.status = "the capture has ended: nothing to pause".into();
         }
-        KeyCode::Char('f') => {
+        Action::Follow => {
             m.follow = !m.follow;
             m.probe.track = None;
             m.status = if m.follow {
@@ -1021,24 +528,29 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
                 follow(m);
             }
         }
-        KeyCode::Char('s') => {
+        Action::Sort => {
             m.sort = m.sort.next();
             m.order_stale = true;
             refresh_order(m);
             m.status = format!("sorted by {}", m.sort.name());
         }
-        KeyCode::Char('1') => m.screen = Screen::Clients,
-        KeyCode::Char('2') => m.screen = Screen::Servers,
-        KeyCode::Char('3') => m.screen = Screen::Findings,
-        KeyCode::Char('n') => return next_match(m, true),
-        KeyCode::Char('N') => return next_match(m, false),
-        _ => {
-            return match m.screen {
-                Screen::Clients => clients_key(m, k),
-                Screen::Servers => table_key(m, k, true),
-                Screen::Findings => table_key(m, k, false),
+        Action::Show(s) => m.screen = s,
+        Action::NextMatch => return next_match(m, true),
+        Action::PrevMatch => return next_match(m, false),
+        Action::Move(step) => move_by(m, step),
+        Action::NextPane | Action::PrevPane => {
+            let p = panes(m);
+            let i = p.iter().position(|&x| x == m.focus).unwrap_or(0);
+            let next = if a == Action::NextPane {
+                p[(i + 1) % p.len()]
+            } else {
+                p[(i + p.len() - 1) % p.len()]
             };
+            return focus(m, next);
         }
+        Action::Open => return open(m),
+        Action::Back => back(m, false),
+        Action::Escape => back(m, true),
     }
     Vec::new()
 }
@@ -1083,20 +595,19 @@ fn set_filter(m: &mut Model, f: String) {
     refresh_order(m);
 }
 
-/// Movement: +1/-1, pages, ends.
-fn movement(k: &KeyEvent, page: usize) -> Option<isize> {
+/// How far a step moves in a pane `page` rows high.
+fn delta(step: Step, page: usize) -> isize {
     let page = page.max(1) as isize;
-    Some(match k.code {
-        KeyCode::Down | KeyCode::Char('j') => 1,
-        KeyCode::Up | KeyCode::Char('k') => -1,
-        KeyCode::PageDown => page,
-        KeyCode::PageUp => -page,
-        KeyCode::Char('d') if ctrl(k) => page / 2,
-        KeyCode::Char('u') if ctrl(k) => -(page / 2),
-        KeyCode::Home | KeyCode::Char('g') => isize::MIN / 2,
-        KeyCode::End | KeyCode::Char('G') => isize::MAX / 2,
-        _ => return None,
-    })
+    match step {
+        Step::Down => 1,
+        Step::Up => -1,
+        Step::PageDown => page,
+        Step::PageUp => -page,
+        Step::HalfPageDown => page / 2,
+        Step::HalfPageUp => -(page / 2),
+        Step::First => isize::MIN / 2,
+        Step::Last => isize::MAX / 2,
+    }
 }
 
 fn panes(m: &Model) -> Vec<Pane> {
@@ -1115,20 +626,10 @@ fn focus(m: &mut Model, p: Pane) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn clients_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
-    let h = heights(m);
-    match k.code {
-        KeyCode::Tab | KeyCode::BackTab => {
-            let p = panes(m);
-            let i = p.iter().position(|&x| x == m.focus).unwrap_or(0);
-            let next = if k.code == KeyCode::Tab {
-                p[(i + 1) % p.len()]
-            } else {
-                p[(i + p.len() - 1) % p.len()]
-            };
-            return focus(m, next);
-        }
-        KeyCode::Right | KeyCode::Char('l') | KeyCode::Enter => {
+/// Open: the next pane (clients screen), a server's clients, a finding's frame.
+fn open(m: &mut Model) -> Vec<Cmd> {
+    match m.screen {
+        Screen::Clients => {
             let next = match m.focus {
                 Pane::Clients => Pane::Timeline,
                 _ => Pane::Detail,
@@ -1136,77 +637,9 @@ fn clients_key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
             if next == Pane::Detail && m.selected_message().is_none() {
                 return Vec::new();
             }
-            return focus(m, next);
+            focus(m, next)
         }
-        KeyCode::Left | KeyCode::Char('h') | KeyCode::Esc | KeyCode::Backspace => {
-            m.focus = match m.focus {
-                Pane::Detail => Pane::Timeline,
-                _ => Pane::Clients,
-            };
-            if m.focus == Pane::Clients && k.code == KeyCode::Esc && !m.filter.is_empty() {
-                set_filter(m, String::new());
-                m.status = "filter cleared".into();
-            }
-            return Vec::new();
-        }
-        _ => {}
-    }
-    match m.focus {
-        Pane::Clients => {
-            if let Some(d) = movement(&k, h.clients) {
-                let before = m.clients.pos;
-                let len = m.order.len();
-                m.clients.step(d, len, h.clients);
-                if m.clients.pos != before {
-                    user_moved(m);
-                    client_changed(m);
-                }
-            }
-        }
-        Pane::Timeline => {
-            if let Some(d) = movement(&k, h.timeline) {
-                let n = m.ladder().map_or(0, |l| l.messages.len());
-                m.timeline.step(d, n, 1 << 20);
-                user_moved(m);
-                timeline_visible(m);
-                if m.detail.is_some() {
-                    m.detail = None;
-                }
-            }
-        }
-        Pane::Detail => {
-            if let Some(d) = movement(&k, h.detail_tree)
-                && let Some(det) = &mut m.detail
-                && let DetailContent::Ready(v) = &det.content
-            {
-                let mut ls = ListState {
-                    pos: det.sel,
-                    scroll: det.scroll,
-                };
-                ls.step(d, v.lines.len(), h.detail_tree);
-                det.sel = ls.pos;
-                det.scroll = ls.scroll;
-            }
-        }
-    }
-    Vec::new()
-}
-
-fn table_key(m: &mut Model, k: KeyEvent, servers: bool) -> Vec<Cmd> {
-    let h = heights(m).table;
-    if let Some(d) = movement(&k, h) {
-        if servers {
-            let len = m.analysis.servers.len();
-            m.servers.step(d, len, h);
-        } else {
-            let len = m.findings_order.len();
-            m.findings.step(d, len, h);
-        }
-        return Vec::new();
-    }
-    match k.code {
-        KeyCode::Esc => m.screen = Screen::Clients,
-        KeyCode::Enter if servers => {
+        Screen::Servers => {
             if let Some(s) = m.analysis.servers.get(m.servers.pos) {
                 let id = s.id;
                 m.screen = Screen::Clients;
@@ -1214,11 +647,74 @@ fn table_key(m: &mut Model, k: KeyEvent, servers: bool) -> Vec<Cmd> {
                 set_filter(m, format!("{SERVER_FILTER}{id}"));
                 m.status = format!("clients served by {id} ({} clients)", m.order.len());
             }
+            Vec::new()
         }
-        KeyCode::Enter => return jump_to_finding(m),
-        _ => {}
+        Screen::Findings => jump_to_finding(m),
     }
-    Vec::new()
+}
+
+/// Back: the previous pane (`escape` on the list clears the filter); from a table, the
+/// clients.
+fn back(m: &mut Model, escape: bool) {
+    if m.screen != Screen::Clients {
+        m.screen = Screen::Clients;
+        return;
+    }
+    let was = m.focus;
+    m.focus = match m.focus {
+        Pane::Detail => Pane::Timeline,
+        _ => Pane::Clients,
+    };
+    if escape && was == Pane::Clients && !m.filter.is_empty() {
+        set_filter(m, String::new());
+        m.status = "filter cleared".into();
+    }
+}
+
+/// Moves the selection of the focused pane (or the table).
+fn move_by(m: &mut Model, step: Step) {
+    let h = heights(m);
+    match (m.screen, m.focus) {
+        (Screen::Servers, _) => {
+            let len = m.analysis.servers.len();
+            m.servers.step(delta(step, h.table), len, h.table);
+        }
+        (Screen::Findings, _) => {
+            let len = m.findings_order.len();
+            m.findings.step(delta(step, h.table), len, h.table);
+        }
+        (Screen::Clients, Pane::Clients) => {
+            let before = m.clients.pos;
+            let len = m.order.len();
+            m.clients.step(delta(step, h.clients), len, h.clients);
+            if m.clients.pos != before {
+                user_moved(m);
+                client_changed(m);
+            }
+        }
+        (Screen::Clients, Pane::Timeline) => {
+            let n = m.ladder().map_or(0, |l| l.messages.len());
+            m.timeline.step(delta(step, h.timeline), n, 1 << 20);
+            user_moved(m);
+            timeline_visible(m);
+            if m.detail.is_some() {
+                m.detail = None;
+            }
+        }
+        (Screen::Clients, Pane::Detail) => {
+            if let Some(det) = &mut m.detail
+                && let DetailContent::Ready(v) = &det.content
+            {
+                let mut ls = ListState {
+                    pos: det.sel,
+                    scroll: det.scroll,
+                };
+                ls.step(delta(step, h.detail_tree), v.lines.len(), h.detail_tree);
+                det.sel = ls.pos;
+                det.scroll = ls.scroll;
+            }
+        }
+    }
 }
 
 /// Enter on a finding: its client (or the client of its first frame), that frame selected.
