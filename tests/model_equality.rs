@@ -27,8 +27,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
 const PUBLIC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/captures/public");
 
 fn list_captures(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         if path.is_dir() {
@@ -56,7 +56,8 @@ fn captures() -> Vec<PathBuf> {
         list_captures(public, &mut all);
         assert!(all.len() > before + 20, "too few public captures");
         assert!(
-            all.iter().any(|p| p.parent().is_some_and(|d| d.ends_with("v6"))),
+            all.iter()
+                .any(|p| p.parent().is_some_and(|d| d.ends_with("v6"))),
             "the v6 captures were not listed"
         );
     } else if std::env::var_os("CI").is_some() {
@@ -189,7 +190,9 @@ fn malformed_reply_is_in_report_and_tui() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/malformed-offer.pcap");
     let report = report_binary(&path);
     assert!(
-        finding_codes(&report).iter().any(|c| c == "malformed-reply"),
+        finding_codes(&report)
+            .iter()
+            .any(|c| c == "malformed-reply"),
         "report: {:?}",
         finding_codes(&report)
     );
@@ -204,7 +207,16 @@ fn malformed_reply_is_in_report_and_tui() {
 fn a_snaplen_cut_is_not_malformed_in_either_view() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/snaplen-280.pcap");
     let report = report_binary(&path);
-    assert!(!finding_codes(&report).iter().any(|c| c == "malformed-reply"));
+    assert!(
+        !finding_codes(&report)
+            .iter()
+            .any(|c| c == "malformed-reply")
+    );
     let tui = load_model(&path, Expectations::default(), (120, 40)).unwrap();
-    assert!(tui.analysis.findings.iter().all(|f| f.code != "malformed-reply"));
+    assert!(
+        tui.analysis
+            .findings
+            .iter()
+            .all(|f| f.code != "malformed-reply")
+    );
 }
