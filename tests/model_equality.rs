@@ -182,6 +182,53 @@ fn report_and_tui_models_are_identical_on_every_capture() {
     println!("model_equality: {compared} captures compared");
 }
 
+/// A capture read from a pipe takes the TUI's stream path (frames kept in the batches, one
+/// packet per batch, no file offsets) and still gives report's model.
+#[test]
+fn the_tui_reading_a_pipe_has_report_model() {
+    let dir = std::env::temp_dir().join(format!("dhcpscope-model-eq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut local = Vec::new();
+    list_captures(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("captures"),
+        &mut local,
+    );
+    local.sort();
+    for (i, path) in local.iter().enumerate() {
+        let fifo = dir.join(format!("{i}.pcap"));
+        let made = Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            println!("model_equality: mkfifo failed: pipe path skipped");
+            return;
+        }
+        let bytes = std::fs::read(path).unwrap();
+        let writer_path = fifo.clone();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&writer_path)
+                .unwrap();
+            // The reader may stop at damage before the end: a closed pipe is fine.
+            let _ = f.write_all(&bytes);
+        });
+        let tui = load_model(&fifo, Expectations::default(), (80, 24)).unwrap();
+        writer.join().unwrap();
+        assert_eq!(tui.source_kind, dhcpscope::tui::SourceKind::Pipe);
+        let want = model_part(&report_model(path, true));
+        let got = model_part(&json_of(&tui.analysis, &ReadSummary::default()));
+        assert!(want == got, "{}: pipe model differs", path.display());
+        if tui.dhcp_read > 0 {
+            assert!(
+                !tui.frame_store.is_empty(),
+                "{}: frames kept",
+                path.display()
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// An OFFER whose option 12 claims 64 bytes with 3 present, captured whole: the sender's
 /// fault, which report and the TUI both list (the TUI used to believe every packet was cut
 /// by the snaplen, as it kept no frame bytes, and stayed silent).
