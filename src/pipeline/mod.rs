@@ -75,3 +75,140 @@ pub fn read_dhcp<S: FrameSource + ?Sized>(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileSource;
+    use std::path::Path;
+
+    fn capture(name: &str) -> FileSource {
+        FileSource::open(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("captures")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    /// Every record of a read: (frame number, offset, caplen, orig_len, payload, frame).
+    fn records(
+        name: &str,
+        opts: &ReadOptions,
+        threaded: bool,
+    ) -> (
+        Vec<(u64, Option<u64>, u32, u32, Vec<u8>, Option<Vec<u8>>)>,
+        u64,
+        u64,
+    ) {
+        let mut out = Vec::new();
+        let consume = |b: &PacketBatch| {
+            for p in b.iter() {
+                out.push((
+                    p.frame.number,
+                    p.frame.offset,
+                    p.frame.caplen,
+                    p.frame.orig_len,
+                    p.payload.to_vec(),
+                    p.frame_data.map(<[u8]>::to_vec),
+                ));
+            }
+            ControlFlow::Continue(())
+        };
+        let mut source = capture(name);
+        let control = ReadControl::default();
+        let s = if threaded {
+            read_threaded(&mut source, opts, &control, consume)
+        } else {
+            read_inline(&mut source, opts, &control, consume)
+        };
+        (out, s.frames, s.dhcp_packets)
+    }
+
+    #[test]
+    fn records_keep_what_the_frame_said() {
+        let opts = ReadOptions {
+            keep_frames: true,
+            batch_packets: 3,
+            ..ReadOptions::default()
+        };
+        let (recs, frames, dhcp) = records("snaplen-280.pcap", &opts, false);
+        assert_eq!(recs.len() as u64, dhcp);
+        assert!(frames >= dhcp && dhcp > 0);
+        for (number, offset, caplen, orig_len, payload, frame) in &recs {
+            let frame = frame.as_ref().unwrap();
+            assert_eq!(*caplen as usize, frame.len(), "frame {number}");
+            assert!(offset.is_some());
+            // The payload is the tail of the frame it came in (not reassembled here).
+            assert!(frame.ends_with(payload), "frame {number}");
+            // Cut at 280 bytes by the capture: the record says so without the bytes.
+            assert!(*orig_len > *caplen, "frame {number}");
+        }
+    }
+
+    /// The reader on a second thread hands over exactly what the one-thread read does.
+    #[test]
+    fn threaded_and_inline_reads_agree() {
+        for name in [
+            "lab-showcase.pcap",
+            "fragmented.pcap",
+            "truncated.pcap",
+            "vlan-qinq.pcap",
+        ] {
+            for batch_packets in [1, 2, 4096] {
+                let opts = ReadOptions {
+                    batch_packets,
+                    keep_frames: batch_packets == 2,
+                    batch_interval: None,
+                    ..ReadOptions::default()
+                };
+                assert_eq!(
+                    records(name, &opts, false),
+                    records(name, &opts, true),
+                    "{name} by {batch_packets}"
+                );
+            }
+        }
+    }
+
+    /// `max_packets` stops right after the Nth DHCP packet, as a `-c N` read must.
+    #[test]
+    fn max_packets_stops_at_the_nth() {
+        let all = records("dnsmasq-dhcpcd.pcap", &ReadOptions::default(), false).0;
+        for n in [1u64, 4, 5] {
+            let opts = ReadOptions {
+                max_packets: Some(n),
+                ..ReadOptions::default()
+            };
+            for threaded in [false, true] {
+                let (recs, frames, dhcp) = records("dnsmasq-dhcpcd.pcap", &opts, threaded);
+                assert_eq!(dhcp, n);
+                assert_eq!(recs[..], all[..n as usize]);
+                // Frames counted up to that packet, not beyond (ARP frames lie between).
+                assert_eq!(frames, all[n as usize - 1].0);
+            }
+        }
+    }
+
+    /// Spent batches come back to the reader with their buffers.
+    #[test]
+    fn spent_batches_are_filled_again() {
+        let (spent_tx, spent_rx) = spent_channel();
+        let mut kept = Vec::new();
+        let mut hand_over = recycling(
+            |b: PacketBatch| {
+                kept.push(b.buf.capacity());
+                true
+            },
+            spent_rx,
+        );
+        let mut used = PacketBatch::default();
+        used.buf.reserve(1 << 16);
+        let cap = used.buf.capacity();
+        spent_tx.send(used).unwrap();
+        let next = hand_over(PacketBatch::default()).unwrap();
+        assert_eq!(next.buf.capacity(), cap);
+        // Nothing came back: a fresh one.
+        assert_eq!(hand_over(next).unwrap().buf.capacity(), 0);
+    }
+}
