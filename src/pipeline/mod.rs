@@ -91,16 +91,11 @@ mod tests {
         .unwrap()
     }
 
-    /// Every record of a read: (frame number, offset, caplen, orig_len, payload, frame).
-    fn records(
-        name: &str,
-        opts: &ReadOptions,
-        threaded: bool,
-    ) -> (
-        Vec<(u64, Option<u64>, u32, u32, Vec<u8>, Option<Vec<u8>>)>,
-        u64,
-        u64,
-    ) {
+    /// (frame number, offset, caplen, orig_len, payload, frame) of one record.
+    type Record = (u64, Option<u64>, u32, u32, Vec<u8>, Option<Vec<u8>>);
+
+    /// Every record of a read, and the frames and DHCP packets counted.
+    fn records(name: &str, opts: &ReadOptions, threaded: bool) -> (Vec<Record>, u64, u64) {
         let mut out = Vec::new();
         let consume = |b: &PacketBatch| {
             for p in b.iter() {
