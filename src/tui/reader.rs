@@ -1,9 +1,8 @@
-//! The reader thread: frames from a source, decoded down to UDP, sent to the UI in batches.
-//!
-//! Only DHCP packets travel, as owned copies of their UDP payloads plus the few link and IP
-//! fields the analysis needs; the UI thread decodes the DHCP message and feeds the model. For
-//! a file, each packet also carries where its frame lies in the file, so the detail view can
-//! read it again instead of the UI keeping every packet.
+//! What the TUI's reader thread shares with the UI. The thread itself runs the pipeline's one
+//! reader ([`crate::pipeline::read_batches`]): only DHCP packets travel, as the pipeline's
+//! compact records in batches; the UI thread builds each packet's view and feeds the model.
+//! For a file, each record also says where its frame lies in the file ([`FrameRef`]), so the
+//! detail view reads it again instead of the UI keeping every packet; streams keep frames.
 
 use crate::pipeline::{self, FrameMeta, Pace, PacketBatch, ReadControl, ReadSource, ReadSummary};
 use crate::source::SourceError;
