@@ -207,17 +207,3 @@ pub struct Packet<'a> {
     pub warnings: &'a [String],
     pub dhcp: Message<'a>,
 }
-
-impl<'a> Packet<'a> {
-    /// The view of a frame decoded just now (tests, one-off decoding), frame bytes included.
-    pub fn from_frame(frame: &'a RawFrame<'a>, udp: &'a UdpFrame<'a>) -> Packet<'a> {
-        Packet {
-            frame: FrameMeta::of(frame),
-            udp: UdpMeta::of(udp),
-            payload: udp.payload,
-            frame_data: Some(frame.data),
-            warnings: &udp.warnings,
-            dhcp: Message::decode(udp.payload),
-        }
-    }
-}
