@@ -108,6 +108,11 @@ pub struct ReadSummary {
     pub error: Option<SourceError>,
 }
 
+/// A batch is handed over once its buffer holds this much, whatever its packet count: big
+/// frames (kept whole for a stream, or a hostile file's) cannot make a batch grow without
+/// bound, and every span stays far below `u32::MAX`.
+pub const MAX_BATCH_BYTES: usize = 8 << 20;
+
 /// Longest the replay waits for a frame, counted from the first: a timestamp years after the
 /// first one (a damaged or hostile file: a huge pcapng `if_tsoffset`) waits this long, not
 /// forever, and cannot overflow the clock.
@@ -295,6 +300,7 @@ pub fn read_batches<S: ReadSource + ?Sized>(
             r.summary.dhcp_packets += 1;
         }
         let due = r.batch.len() >= batch_packets
+            || r.batch.buf.len() >= MAX_BATCH_BYTES
             || (!r.batch.is_empty()
                 && opts
                     .batch_interval
