@@ -2,8 +2,8 @@
 //!
 //! The Elm Architecture: one [`Model`] ([`model`]), messages ([`Msg`]) from three threads
 //! over one bounded channel (keys from the terminal, packet batches from the pipeline's
-//! reader, probe news), [`update`] without I/O (keys go through the binding table in [`keys`]
-//! to actions), [`layout`] shared by update and the views, and [`view`] without side effects,
+//! reader, probe news), [`update()`] without I/O (keys go through the binding table in [`keys`]
+//! to actions), [`layout`] shared by update and the views, and [`view()`] without side effects,
 //! one file per pane. [`runtime`] owns the terminal, the threads and the file handle used to
 //! read a frame again for the detail view. It takes a validated [`TuiConfig`]; the command
 //! line is `cli`'s business. See docs/tui.md.
