@@ -2,12 +2,14 @@
 //! (`captures/record.sh SCENARIO OUT`, helpers in tests/lab/lib.sh), recorded into a temp
 //! file, then `dhcpscope report --format json` on it, checked against what the scenario did.
 //!
-//! Needs root, a usable `ip netns` and the scenario's programs. Without them the test prints
-//! why and passes, except when the `CI` environment variable is set (CI runs as root with
-//! everything installed): then it fails with the reason. Scenarios run one at a time (one
+//! Needs root, a usable `ip netns`, tshark and the scenario's programs. Without them the test
+//! is skipped with the reason, except in CI (tests/common/gate.rs has the one rule), where it
+//! fails naming what is missing. Scenarios run one at a time (one
 //! lab per moment, see [`LAB`]). Real clients pick random xids: assertions use MACs, message
 //! order, addresses and server ids.
 
+#[path = "common/gate.rs"]
+mod gate;
 mod report_helpers;
 
 use report_helpers::*;
@@ -15,7 +17,7 @@ use serde_json::Value;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// One lab at a time: scenarios share the machine's CPU, and timing matters to some.
@@ -28,84 +30,20 @@ const ROGUE_MAC: &str = "02:ba:db:ad:ba:d1";
 /// A scenario that takes longer than this is stuck.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
-fn effective_uid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
-}
-
-fn find_program(name: &str) -> bool {
-    if name.contains('/') {
-        return Path::new(name).is_file();
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
-        .any(|d| Path::new(d).join(name).is_file())
-}
-
-/// Can this process create network namespaces? Checked once, with a namespace named like
-/// the lab's own (`dsr-<pid>-gate`, so lib.sh's stale cleanup would also find it).
-fn netns_usable() -> Result<(), String> {
-    static RESULT: OnceLock<Result<(), String>> = OnceLock::new();
-    RESULT
-        .get_or_init(|| {
-            let name = format!("dsr-{}-gate", std::process::id());
-            let add = Command::new("ip")
-                .args(["netns", "add", &name])
-                .output()
-                .map_err(|e| format!("cannot run `ip`: {e}"))?;
-            if !add.status.success() {
-                return Err(format!(
-                    "`ip netns add` fails: {}",
-                    String::from_utf8_lossy(&add.stderr).trim()
-                ));
-            }
-            let _ = Command::new("ip").args(["netns", "del", &name]).status();
-            Ok(())
-        })
-        .clone()
-}
-
-/// Why a scenario needing `programs` cannot run here, if it cannot.
-fn missing_prerequisite(programs: &[&str], scapy: bool) -> Option<String> {
-    if effective_uid() != Some(0) {
-        return Some("not root (network namespaces need root)".into());
-    }
-    let mut needed = vec!["ip", "ethtool", "tcpdump", "bash"];
-    needed.extend_from_slice(programs);
-    let missing: Vec<&str> = needed.into_iter().filter(|p| !find_program(p)).collect();
-    if !missing.is_empty() {
-        return Some(format!("missing programs: {}", missing.join(" ")));
-    }
-    if scapy {
-        let ok = Command::new("/usr/bin/python3")
-            .args(["-c", "import scapy.all"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Some("/usr/bin/python3 has no scapy (python3-scapy)".into());
-        }
-    }
-    netns_usable().err()
-}
-
-/// True when the scenario can run; otherwise skips (prints why) or, in CI, fails.
+/// True when the scenario can run: root, namespaces, the lab's own tools and `programs`
+/// (and scapy); otherwise skips or, in CI, fails (tests/common/gate.rs).
 fn gate(test: &str, programs: &[&str], scapy: bool) -> bool {
-    match missing_prerequisite(programs, scapy) {
-        None => true,
-        Some(why) if in_ci() => panic!("{test}: cannot run in CI: {why}"),
-        Some(why) => {
-            eprintln!("{test}: skipped: {why}");
-            false
-        }
+    let mut needs = vec![gate::Need::Netns];
+    needs.extend(
+        ["ip", "ethtool", "tcpdump", "bash", "tshark"]
+            .iter()
+            .chain(programs)
+            .map(|p| gate::Need::Program(p)),
+    );
+    if scapy {
+        needs.push(gate::Need::PythonModule("scapy.all"));
     }
+    gate::ready(test, &needs)
 }
 
 /// A capture recorded by one scenario; removed on drop unless the test failed.
