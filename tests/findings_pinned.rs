@@ -1781,6 +1781,7 @@ fn codes_in_source() -> Vec<(String, String)> {
                         continue;
                     };
                     let sev = rest.split(',').next().unwrap_or("").trim();
+                    let sev = sev.strip_prefix("Severity::").unwrap_or(sev);
                     if matches!(sev, "Info" | "Warning" | "Critical")
                         && code
                             .chars()
