@@ -1763,41 +1763,43 @@ fn split_options_are_not_malformed() {
 
 // ------------------------------------------------------------------------- coverage ---
 
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = e.expect("dir entry").path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// Every `"code", Severity` pair of the rule table in `src/analysis/**.rs`.
 fn codes_in_source() -> Vec<(String, String)> {
-    fn walk(dir: &Path, out: &mut Vec<(String, String)>) {
-        for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let p = e.expect("dir entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                let text = std::fs::read_to_string(&p).expect("read source");
-                for line in text.lines() {
-                    // NAME = "code", Severity, "rfc";
-                    let Some((_, rest)) = line.split_once("= \"") else {
-                        continue;
-                    };
-                    let Some((code, rest)) = rest.split_once("\", ") else {
-                        continue;
-                    };
-                    let sev = rest.split(',').next().unwrap_or("").trim();
-                    let sev = sev.strip_prefix("Severity::").unwrap_or(sev);
-                    if matches!(sev, "Info" | "Warning" | "Critical")
-                        && code
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    {
-                        out.push((code.to_string(), sev.to_lowercase()));
-                    }
-                }
+    let mut out = Vec::new();
+    for p in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis")) {
+        let text = std::fs::read_to_string(&p).expect("read source");
+        for line in text.lines() {
+            // NAME = "code", Severity, "rfc";
+            let Some((_, rest)) = line.split_once("= \"") else {
+                continue;
+            };
+            let Some((code, rest)) = rest.split_once("\", ") else {
+                continue;
+            };
+            let sev = rest.split(',').next().unwrap_or("").trim();
+            let sev = sev.strip_prefix("Severity::").unwrap_or(sev);
+            let is_code = code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if is_code && matches!(sev, "Info" | "Warning" | "Critical") {
+                out.push((code.to_string(), sev.to_lowercase()));
             }
         }
     }
-    let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis"),
-        &mut out,
-    );
     out.sort();
     out
 }
@@ -1860,23 +1862,19 @@ fn every_finding_code_is_pinned() {
 #[test]
 #[ignore = "enable when the probe verdict unit tests of issue 13 item 3 are merged"]
 fn probe_codes_are_pinned_in_src_probe() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
     let mut tests_text = String::new();
     let mut all_text = String::new();
-    for e in std::fs::read_dir(&dir).expect("src/probe") {
-        let p = e.expect("entry").path();
-        if p.extension().is_some_and(|x| x == "rs") {
-            let text = std::fs::read_to_string(&p).expect("read");
-            if let Some(i) = text.find("#[cfg(test)]") {
-                tests_text.push_str(&text[i..]);
-            }
-            if p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains("test"))
-            {
-                tests_text.push_str(&text);
-            }
-            all_text.push_str(&text);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
+    for p in rust_files(&dir) {
+        let text = std::fs::read_to_string(&p).expect("read");
+        // A test file or directory inside src/probe (the checkout's own path does not count).
+        let inside = p.strip_prefix(&dir).unwrap_or(&p);
+        if inside.to_string_lossy().contains("test") {
+            tests_text.push_str(&text);
+        } else if let Some(i) = text.find("#[cfg(test)]") {
+            tests_text.push_str(&text[i..]);
         }
+        all_text.push_str(&text);
     }
     for code in PROBE_ONLY {
         assert!(
