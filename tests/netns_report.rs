@@ -132,6 +132,27 @@ impl Recording {
             .collect()
     }
 
+    /// Seconds from `acked_at` (an RFC 3339 time from the report) to the expiry dnsmasq wrote
+    /// for `mac` in its lease file `name`: the lease time as the server counts it.
+    fn dnsmasq_lease_secs(&self, name: &str, mac: &str, acked_at: &str) -> f64 {
+        let text = self.lease_file(name);
+        let expiry: f64 = text
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<&str>>())
+            .find(|f| f.get(1) == Some(&mac))
+            .and_then(|f| f.first()?.parse().ok())
+            .unwrap_or_else(|| panic!("{name}.leases has no lease for {mac}:\n{text}"));
+        let out = Command::new("date")
+            .args(["-u", "-d", acked_at, "+%s.%N"])
+            .output()
+            .expect("run date");
+        let acked: f64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("date cannot read {acked_at}"));
+        expiry - acked
+    }
+
     /// (address, MAC, lease seconds) of every active lease in dhcpd's lease file `name`
     /// (the last block per address wins, as dhcpd reads it).
     fn dhcpd_active(&self, name: &str) -> Vec<(String, String, u64)> {
@@ -580,6 +601,16 @@ fn rogue_server_is_reported_unexpected() {
             "{server_name}.leases: {:?}",
             rec.dnsmasq_leases(server_name)
         );
+        // The server's expiry is the reported lease time after the reported ACK (whole
+        // seconds in the lease file).
+        let e = ex_of(client(&doc, mac), 0);
+        let ack = messages(e, "ACK")[0];
+        let secs = rec.dnsmasq_lease_secs(server_name, mac, str_of(&ack["ts"]));
+        let lease = e["lease_time"].as_f64().expect("lease time");
+        assert!(
+            (secs - lease).abs() <= 1.0,
+            "{server_name}: {secs} s vs {lease} s"
+        );
     }
     assert_eq!(rec.dnsmasq_leases("legit").len(), 1);
     assert_eq!(rec.dnsmasq_leases("rogue").len(), 1);
@@ -884,6 +915,11 @@ fn pool_exhaustion_third_client_no_offer() {
             leases.contains(&(mac.to_string(), bound[0].0.clone())),
             "{leases:?}"
         );
+        // ... and dnsmasq's expiry is the reported lease time after the reported ACK.
+        let ack = messages(ex_of(c, 0), "ACK")[0];
+        let secs = rec.dnsmasq_lease_secs("dns", mac, str_of(&ack["ts"]));
+        let lease = ex_of(c, 0)["lease_time"].as_f64().expect("lease time");
+        assert!((secs - lease).abs() <= 1.0, "{mac}: {secs} s vs {lease} s");
     }
     // The third client never bound.
     let u3 = rec.events("u3");
