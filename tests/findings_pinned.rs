@@ -1857,10 +1857,9 @@ fn every_finding_code_is_pinned() {
     );
 }
 
-/// The probe-only codes exist in src/probe and each is named by a test there. Enabled once the
-/// probe verdict tests (issue 13 item 3, another branch) are merged.
+/// The probe-only codes exist in src/probe and each is named by a test there (the verdict tests
+/// in src/probe/tests.rs).
 #[test]
-#[ignore = "enable when the probe verdict unit tests of issue 13 item 3 are merged"]
 fn probe_codes_are_pinned_in_src_probe() {
     let mut tests_text = String::new();
     let mut all_text = String::new();
