@@ -5,7 +5,7 @@
 
 use crate::dhcp::Message;
 use crate::frame::{Decoded, FrameDecoder, UdpFrame};
-use crate::source::{FrameSource, RawFrame, SourceError};
+use crate::source::{FrameSource, RawFrame, SourceError, SourceWarning};
 use std::ops::ControlFlow;
 
 /// UDP ports that carry DHCPv4/BOOTP.
@@ -28,6 +28,10 @@ pub struct ReadSummary {
     pub unsupported_linktypes: Vec<(u16, u64)>,
     /// The error that ended the read early (truncated or corrupt file), if any.
     pub error: Option<SourceError>,
+    /// What was odd in the file without ending the read (skipped pcapng sections).
+    pub source_warnings: Vec<SourceWarning>,
+    /// 802.11 data frames skipped because they are encrypted.
+    pub protected_frames: u64,
 }
 
 /// True when a UDP datagram is DHCPv4/BOOTP by its ports.
@@ -36,14 +40,8 @@ pub fn is_dhcp(udp: &UdpFrame<'_>) -> bool {
         || matches!(udp.dst_port, SERVER_PORT | CLIENT_PORT)
 }
 
-/// Link types [`FrameDecoder`] understands.
-pub fn supports(linktype: u16) -> bool {
-    use crate::source::linktype::*;
-    matches!(
-        linktype,
-        NULL | ETHERNET | RAW | 12 | 14 | LOOP | LINUX_SLL | IPV4 | LINUX_SLL2
-    )
-}
+/// Link types [`FrameDecoder`] understands (the one list lives in `frame::linktype`).
+pub use crate::frame::linktype::supports;
 
 /// Reads every frame of `source`, calling `on_packet` for each DHCP packet until it breaks.
 /// A truncated or corrupt file ends the read with everything before it delivered; the error
@@ -91,5 +89,7 @@ pub fn read_dhcp<S: FrameSource + ?Sized>(
             break;
         }
     }
+    summary.source_warnings = source.take_warnings();
+    summary.protected_frames = decoder.protected_frames();
     summary
 }

@@ -457,6 +457,7 @@ fn ingest(m: &mut Model, batch: Batch) {
             reassembled: item.reassembled,
             checksum: item.checksum,
             warnings: item.udp_warnings,
+            tunnel: item.tunnel,
         };
         let packet = Packet {
             frame: &raw,

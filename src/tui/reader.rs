@@ -46,7 +46,8 @@ pub struct Item {
     pub dst_port: u16,
     pub reassembled: bool,
     pub checksum: UdpChecksum,
-    pub udp_warnings: Vec<String>,
+    pub udp_warnings: crate::frame::FrameWarnings,
+    pub tunnel: Option<crate::frame::Tunnel>,
     /// The UDP payload, in [`Batch::buf`].
     pub payload: Range<usize>,
     /// The whole frame, in [`Batch::buf`], for sources that cannot be read again (stdin).
@@ -317,6 +318,7 @@ pub fn read_batches<S: OffsetSource + ?Sized>(
                 reassembled: udp.reassembled,
                 checksum: udp.checksum,
                 udp_warnings: udp.warnings,
+                tunnel: udp.tunnel,
                 payload,
                 frame_data,
             });
