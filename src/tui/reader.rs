@@ -328,7 +328,9 @@ pub fn read_batches<S: OffsetSource + ?Sized>(
         if let Some(o) = offset {
             bytes_read = o + u64::from(fref_base.caplen);
         }
-        batch.clock = Some(ts);
+        if ts.is_known() {
+            batch.clock = Some(ts);
+        }
         if let Some(mut item) = item {
             if let Some(o) = offset {
                 item.fref.offset = o;
