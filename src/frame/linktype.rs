@@ -87,10 +87,13 @@ pub fn from_dlt(dlt: i64) -> u16 {
 /// True when frames of this link type are understood: decoded, or known to hold no packet
 /// ([`NON_PACKET`]). Anything else is counted and reported as unsupported.
 pub fn supports(linktype: u16) -> bool {
-    linktype == NON_PACKET
-        || SUPPORTED
-            .iter()
-            .any(|l| l.value == from_dlt(i64::from(linktype)))
+    // Per frame: the common link types answer without walking the list.
+    matches!(
+        linktype,
+        ETHERNET | LINUX_SLL | LINUX_SLL2 | RAW | NON_PACKET
+    ) || SUPPORTED
+        .iter()
+        .any(|l| l.value == from_dlt(i64::from(linktype)))
 }
 
 /// The documentation name of a supported link type.

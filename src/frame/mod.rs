@@ -176,12 +176,15 @@ impl FrameDecoder {
             return Decoded::Other;
         };
         let outer = decode_ip(frame, cut, link, &packet, Some(fragments));
-        let Decoded::Udp(udp) = outer else {
-            return outer;
-        };
-        if udp.src_port != capwap::DATA_PORT && udp.dst_port != capwap::DATA_PORT {
-            return Decoded::Udp(udp);
+        // The common path returns the frame as decoded, without moving it out and back.
+        match &outer {
+            Decoded::Udp(udp)
+                if udp.src_port == capwap::DATA_PORT || udp.dst_port == capwap::DATA_PORT => {}
+            _ => return outer,
         }
+        let Decoded::Udp(udp) = outer else {
+            return Decoded::Other;
+        };
         // CAPWAP data: the client's frame inside is what counts. Its IPv4 fragments are not
         // reassembled (the outer datagram may itself be a reassembled one).
         let tunnel = Tunnel {
@@ -331,7 +334,9 @@ const AF_INET: u8 = 2;
 
 /// Strips the link header and slices what follows. `None` for unknown link types and for
 /// payloads that are not IP (by the link header's own protocol field). Encrypted 802.11
-/// data frames are counted in `protected_frames`.
+/// data frames are counted in `protected_frames`. Inlined: it returns a large sliced packet
+/// that would otherwise be copied on the per-frame path.
+#[inline(always)]
 fn slice_link<'a>(
     link: u16,
     data: &'a [u8],
