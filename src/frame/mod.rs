@@ -230,7 +230,9 @@ impl Default for FrameDecoder {
 }
 
 /// From the IPv4 header on: fragments (held in `fragments` when given), then UDP. `cut` is
-/// how many bytes of the frame the capture did not keep.
+/// how many bytes of the frame the capture did not keep. Inlined so that the decoded frame
+/// is built where `decode` returns it, not copied there.
+#[inline(always)]
 fn decode_ip<'a>(
     frame: &RawFrame<'_>,
     cut: u32,
@@ -1378,6 +1380,28 @@ mod tests {
             decoder.decode(&at(129, &parts[1])),
             Decoded::Udp(_)
         ));
+    }
+
+    /// Fragments without a time (pcapng Simple Packet Blocks) still reassemble, and neither
+    /// expire others nor are expired by a later timed fragment.
+    #[test]
+    fn fragments_with_unknown_times() {
+        let body = payload(1500);
+        let parts = fragments(4, &udp_datagram(&body), 800);
+        let unknown = |ip| RawFrame {
+            ts: Timestamp::UNKNOWN,
+            ..raw(linktype::RAW, ip)
+        };
+        let mut decoder = FrameDecoder::new();
+        decoder.decode(&at(100, &parts[0]));
+        let other = fragment(9, 0, true, &[0; 8]);
+        decoder.decode(&unknown(&other));
+        assert_eq!(decoder.pending_datagrams(), 2);
+        let udp = expect_udp(decoder.decode(&unknown(&parts[1])));
+        assert_eq!(udp.payload, body);
+        // A timed fragment long after: the untimed datagram stays.
+        decoder.decode(&at(1_000, &fragment(10, 0, true, &[0; 8])));
+        assert_eq!(decoder.pending_datagrams(), 2);
     }
 
     #[test]
