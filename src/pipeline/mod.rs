@@ -33,14 +33,9 @@ pub fn is_dhcp(udp: &UdpFrame<'_>) -> bool {
         || matches!(udp.dst_port, SERVER_PORT | CLIENT_PORT)
 }
 
-/// Link types [`crate::frame::FrameDecoder`] understands.
-pub fn supports(linktype: u16) -> bool {
-    use crate::source::linktype::*;
-    matches!(
-        linktype,
-        NULL | ETHERNET | RAW | 12 | 14 | LOOP | LINUX_SLL | IPV4 | LINUX_SLL2
-    )
-}
+/// Link types [`crate::frame::FrameDecoder`] understands (the one list lives in
+/// `frame::linktype`).
+pub use crate::frame::linktype::supports;
 
 /// Any [`FrameSource`] read as a [`ReadSource`] without offsets, idling or drop counters.
 pub struct Plain<'a, S: ?Sized>(pub &'a mut S);
