@@ -11,6 +11,7 @@ pub mod dhcp;
 pub mod escape;
 pub mod frame;
 pub mod live;
+pub mod mac;
 pub mod output;
 pub mod pcap_writer;
 pub mod pipeline;
