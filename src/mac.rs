@@ -54,8 +54,10 @@ impl MacAddr {
     pub fn push_to(self, out: &mut String) {
         let mut buf = [0u8; 17];
         self.write_ascii(&mut buf);
-        // Hex digits and colons only.
-        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+        out.reserve(buf.len());
+        for b in buf {
+            out.push(char::from(b));
+        }
     }
 
     fn write_ascii(self, buf: &mut [u8; 17]) {

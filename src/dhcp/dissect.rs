@@ -137,8 +137,27 @@ pub struct Dissection<'d> {
     joined: &'d [u8],
 }
 
-/// Indices of the three sections in [`Dissection::fields`].
-pub const FRAME_SECTION: usize = 0;
+/// The frame section comes first, its fields always in this order (indices into
+/// [`Dissection::fields`]); the DHCP section starts at [`frame_field::COUNT`].
+pub mod frame_field {
+    pub const NUMBER: usize = 0;
+    pub const TS: usize = 1;
+    pub const ORIG_LEN: usize = 2;
+    pub const CAPLEN: usize = 3;
+    pub const SRC_MAC: usize = 4;
+    pub const DST_MAC: usize = 5;
+    pub const VLAN: usize = 6;
+    pub const SRC_IP: usize = 7;
+    pub const SRC_PORT: usize = 8;
+    pub const DST_IP: usize = 9;
+    pub const DST_PORT: usize = 10;
+    pub const UDP_PAYLOAD: usize = 11;
+    pub const CHECKSUM: usize = 12;
+    pub const REASSEMBLED: usize = 13;
+    pub const COUNT: usize = 14;
+}
+
+const FRAME_SECTION: usize = frame_field::NUMBER;
 
 impl Dissector {
     pub fn new() -> Self {
@@ -162,6 +181,7 @@ impl Dissector {
             msg,
         };
         b.frame(frame, udp);
+        debug_assert_eq!(b.fields.len(), frame_field::COUNT);
         let dhcp_section = b.fields.len();
         b.header();
         let options_section = b.fields.len();
@@ -518,6 +538,13 @@ fn attach_warnings(
 }
 
 impl<'d> Dissection<'d> {
+    /// The value of frame-section field `index` (see [`frame_field`]).
+    pub fn frame_value(&self, index: usize) -> FieldValue {
+        self.fields
+            .get(index)
+            .map_or(FieldValue::NotCaptured, |f| f.value)
+    }
+
     /// The bytes a [`DataRef`] points to.
     pub fn data(&self, r: DataRef) -> &'d [u8] {
         data_of(self.msg, self.joined, r)

@@ -1168,28 +1168,46 @@ pub fn push_colon_hex(out: &mut String, bytes: &[u8]) {
 }
 
 /// Appends a decimal number without going through `fmt`.
-pub fn push_u64(out: &mut String, mut n: u64) {
+pub fn push_u64(out: &mut String, n: u64) {
+    if n < 1000 {
+        return push_small(out, n as u32);
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    let mut n = n;
+    while n > 0 {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Below 1000: ports, octets, option codes and offsets, most numbers a packet holds.
+fn push_small(out: &mut String, n: u32) {
+    let digit = |d: u32| char::from(b'0' + d as u8);
+    if n >= 100 {
+        out.push(digit(n / 100));
+    }
+    if n >= 10 {
+        out.push(digit(n / 10 % 10));
+    }
+    out.push(digit(n % 10));
 }
 
 /// Appends an IPv4 address in dotted quad without going through `fmt`.
 pub fn push_ip(out: &mut String, ip: Ipv4Addr) {
-    for (i, o) in ip.octets().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_u64(out, u64::from(o));
-    }
+    let [a, b, c, d] = ip.octets();
+    out.reserve(15);
+    push_small(out, u32::from(a));
+    out.push('.');
+    push_small(out, u32::from(b));
+    out.push('.');
+    push_small(out, u32::from(c));
+    out.push('.');
+    push_small(out, u32::from(d));
 }
 
 /// Lower-case colon-separated hex without allocating until written.

@@ -11,6 +11,7 @@ use crate::escape::{JsonStr, push_escaped, push_json_escaped, push_json_str};
 use crate::frame::Vlans;
 use crate::mac::MacAddr;
 use crate::pipeline::Packet;
+use crate::time::Timestamp;
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -20,6 +21,43 @@ use std::io::{self, Write};
 pub struct DecodeWriter {
     dissector: Dissector,
     buf: String,
+    ts: TsCache,
+}
+
+/// The RFC 3339 text of the last second seen: packets come many to a second, and calendar
+/// arithmetic per packet would cost more than the rest of the line.
+#[derive(Debug, Default)]
+struct TsCache {
+    secs: Option<i64>,
+    /// `YYYY-MM-DDTHH:MM:SS`, as [`crate::time::Rfc3339`] writes it, without the `Z`.
+    text: String,
+}
+
+impl TsCache {
+    fn push(&mut self, out: &mut String, ts: Timestamp, digits: u8) {
+        if self.secs != Some(ts.secs) {
+            self.text.clear();
+            let _ = write!(self.text, "{}", ts.rfc3339(0));
+            self.text.pop();
+            self.secs = Some(ts.secs);
+        }
+        out.push_str(&self.text);
+        let digits = digits.min(9);
+        if digits > 0 {
+            out.push('.');
+            let scaled = ts.nanos / 10u32.pow(9 - u32::from(digits));
+            let mut buf = [b'0'; 9];
+            let mut n = scaled;
+            for slot in buf[..usize::from(digits)].iter_mut().rev() {
+                *slot = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            for &b in &buf[..usize::from(digits)] {
+                out.push(char::from(b));
+            }
+        }
+        out.push('Z');
+    }
 }
 
 impl DecodeWriter {
@@ -27,6 +65,7 @@ impl DecodeWriter {
         DecodeWriter {
             dissector: Dissector::new(),
             buf: String::with_capacity(4096),
+            ts: TsCache::default(),
         }
     }
 
@@ -34,7 +73,7 @@ impl DecodeWriter {
     pub fn write_text(&mut self, out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
         self.buf.clear();
         let d = self.dissector.dissect(p.frame, p.udp, &p.dhcp);
-        push_text(&mut self.buf, &d);
+        push_text(&mut self.buf, &mut self.ts, &d);
         out.write_all(self.buf.as_bytes())
     }
 
@@ -42,7 +81,7 @@ impl DecodeWriter {
     pub fn write_jsonl(&mut self, out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
         self.buf.clear();
         let d = self.dissector.dissect(p.frame, p.udp, &p.dhcp);
-        push_json(&mut self.buf, &d);
+        push_json(&mut self.buf, &mut self.ts, &d);
         self.buf.push('\n');
         out.write_all(self.buf.as_bytes())
     }
@@ -106,7 +145,7 @@ fn op_name(op: u8) -> &'static str {
 }
 
 /// The text block of one packet.
-pub fn push_text(out: &mut String, d: &Dissection<'_>) {
+fn push_text(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
     let m = d.msg;
     for f in d.fields {
         match (f.name, f.value) {
@@ -116,7 +155,8 @@ pub fn push_text(out: &mut String, d: &Dissection<'_>) {
                 out.push_str(": ");
             }
             (_, FieldValue::Timestamp { ts, digits }) => {
-                let _ = write!(out, "{}  ", ts.rfc3339(digits));
+                ts_cache.push(out, ts, digits);
+                out.push_str("  ");
             }
             ("src_mac", FieldValue::Mac(mac)) => {
                 push_mac_or(out, mac, "-");
@@ -278,18 +318,21 @@ fn json_ip(out: &mut String, ip: std::net::Ipv4Addr) {
 }
 
 /// The JSON object of one packet, compact, keys in a fixed order.
-pub fn push_json(out: &mut String, d: &Dissection<'_>) {
+fn push_json(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
     let m = d.msg;
-    let get = |name: &str| {
-        d.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map_or(FieldValue::NotCaptured, |f| f.value)
-    };
+    use crate::dhcp::dissect::frame_field as ff;
     out.push('{');
     // The frame layer, in the order the format has always had.
-    for (i, name) in [
-        "frame", "ts", "src_mac", "dst_mac", "vlan", "src_ip", "dst_ip", "src_port", "dst_port",
+    for (i, (name, index)) in [
+        ("frame", ff::NUMBER),
+        ("ts", ff::TS),
+        ("src_mac", ff::SRC_MAC),
+        ("dst_mac", ff::DST_MAC),
+        ("vlan", ff::VLAN),
+        ("src_ip", ff::SRC_IP),
+        ("dst_ip", ff::DST_IP),
+        ("src_port", ff::SRC_PORT),
+        ("dst_port", ff::DST_PORT),
     ]
     .into_iter()
     .enumerate()
@@ -298,10 +341,12 @@ pub fn push_json(out: &mut String, d: &Dissection<'_>) {
             out.push(',');
         }
         key(out, name);
-        match get(name) {
+        match d.frame_value(index) {
             FieldValue::Number(n) => push_u64(out, n),
             FieldValue::Timestamp { ts, digits } => {
-                let _ = write!(out, "\"{}\"", ts.rfc3339(digits));
+                out.push('"');
+                ts_cache.push(out, ts, digits);
+                out.push('"');
             }
             FieldValue::Mac(Some(mac)) => {
                 out.push('"');
@@ -330,8 +375,7 @@ pub fn push_json(out: &mut String, d: &Dissection<'_>) {
         }
         first = false;
     };
-    let section = d.fields.iter().position(|f| f.name == "dhcp");
-    let header = section.map_or(&[][..], |s| &d.fields[s + 1..]);
+    let header = d.fields.get(ff::COUNT + 1..).unwrap_or_default();
     for f in header.iter().take_while(|f| f.depth > 0) {
         if f.name == "cookie" {
             continue;
@@ -377,7 +421,12 @@ pub fn push_json(out: &mut String, d: &Dissection<'_>) {
     match m.message_type() {
         Some(t) => {
             out.push('"');
-            let _ = write!(JsonStr(out), "{t}");
+            match t.name() {
+                Some(name) => out.push_str(name),
+                None => {
+                    let _ = write!(out, "{t}");
+                }
+            }
             out.push('"');
         }
         None => out.push_str("null"),
@@ -432,8 +481,10 @@ pub fn push_json(out: &mut String, d: &Dissection<'_>) {
         first_option = false;
         out.push_str("{\"code\":");
         push_u64(out, u64::from(code));
-        out.push_str(",\"name\":");
-        push_json_str(out, f.label);
+        // Option names are our own plain ASCII (a test checks): no escaping needed.
+        out.push_str(",\"name\":\"");
+        out.push_str(f.label);
+        out.push('"');
         out.push_str(",\"len\":");
         push_u64(out, u64::from(len));
         out.push_str(",\"offset\":");
