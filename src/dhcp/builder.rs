@@ -2,7 +2,7 @@
 //! the 300-byte BOOTP minimum, and a raw escape hatch for deliberately malformed packets.
 
 use super::options::MessageType;
-use super::{MAGIC_COOKIE, field, options};
+use super::{Area, MAGIC_COOKIE, Message, field, options};
 use crate::mac::MacAddr;
 use std::net::Ipv4Addr;
 use std::ops::Range;
@@ -27,6 +27,44 @@ impl MessageBuilder {
     /// A BOOTREPLY (server → client) with Ethernet chaddr.
     pub fn reply(xid: u32, chaddr: impl Into<MacAddr>) -> Self {
         Self::new(2, xid, &chaddr.into().octets())
+    }
+
+    /// The builder that emits `m` again (smoltcp's `emit` to [`Message::decode`]'s `parse`):
+    /// every fixed-header field from its decoded value, sname and file as captured (they may
+    /// hold overloaded options), the options area in wire order with its Pad bytes, duplicates
+    /// and End where they were, and zero padding to the original length. For a message of at
+    /// least 240 bytes with no bytes after End, `build()` gives back the same bytes.
+    pub fn from_message(m: &Message<'_>) -> Self {
+        let raw_chaddr = m.bytes.get(field::CHADDR).unwrap_or_default();
+        let mut b = Self::new(m.op, m.xid, raw_chaddr)
+            .htype(m.htype)
+            .hlen(m.hlen)
+            .hops(m.hops)
+            .secs(m.secs)
+            .flags(m.flags)
+            .ciaddr(m.ciaddr)
+            .yiaddr(m.yiaddr)
+            .siaddr(m.siaddr)
+            .giaddr(m.giaddr)
+            .sname(m.sname())
+            .file(m.file())
+            .cookie(m.cookie)
+            .end(false)
+            .pad_to(m.bytes.len());
+        let mut at = super::OPTIONS_OFFSET;
+        for o in m.options.iter().filter(|o| o.area == Area::Options) {
+            b.options
+                .resize(b.options.len() + o.offset.saturating_sub(at), options::PAD);
+            b.options.extend_from_slice(&[o.code, o.len]);
+            b.options.extend_from_slice(o.data);
+            at = o.offset + 2 + o.data.len();
+        }
+        if let Some(end) = m.options_end {
+            b.options
+                .resize(b.options.len() + end.saturating_sub(at), options::PAD);
+            b.options.push(options::END);
+        }
+        b
     }
 
     fn new(op: u8, xid: u32, chaddr: &[u8]) -> Self {

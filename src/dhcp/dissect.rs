@@ -414,15 +414,17 @@ impl Builder<'_, '_> {
                 let joined = self.joined.as_slice();
                 if let Value::RelayAgent(subs) = Value::decode(o.code, data_of(m, joined, data)) {
                     for s in subs.iter() {
+                        let data = sub_ref(m, joined, data, s.data);
+                        // Code and length bytes precede the data; joined values have no
+                        // single place in the message.
+                        let range =
+                            (!data.joined).then(|| data.start as usize - 2..data.end as usize);
                         self.fields.push(Field {
                             name: "suboption",
                             label: s.name(),
                             depth: 2,
-                            range: None,
-                            value: FieldValue::SubOption {
-                                code: s.code,
-                                data: sub_ref(m, joined, data, s.data),
-                            },
+                            range,
+                            value: FieldValue::SubOption { code: s.code, data },
                         });
                     }
                 }
@@ -609,3 +611,136 @@ impl<'d> Dissection<'d> {
 
 /// `MAGIC_COOKIE` re-exported for the views that name it.
 pub const DHCP_COOKIE: [u8; 4] = MAGIC_COOKIE;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::craft::{UdpEndpoints, udp_frame};
+    use crate::dhcp::MessageBuilder;
+    use crate::frame::{Decoded, FrameDecoder};
+
+    /// Dissects `payload` inside an Ethernet/IPv4/UDP frame and hands the result to `check`.
+    fn with_dissection(payload: &[u8], check: impl FnOnce(&Dissection<'_>)) {
+        let bytes = udp_frame(
+            &UdpEndpoints::client_broadcast([2, 0, 0, 0, 0, 1]),
+            &[],
+            payload,
+        );
+        let raw = RawFrame {
+            number: 7,
+            ts: Timestamp::new(1_700_000_000, 0),
+            ts_digits: 6,
+            linktype: 1,
+            orig_len: bytes.len() as u32,
+            data: &bytes,
+        };
+        let mut decoder = FrameDecoder::new();
+        let Decoded::Udp(udp) = decoder.decode(&raw) else {
+            panic!("not UDP");
+        };
+        let m = Message::decode(udp.payload);
+        let mut dissector = Dissector::new();
+        check(&dissector.dissect(&raw, &udp, &m));
+    }
+
+    fn field<'a>(d: &'a Dissection<'_>, name: &str) -> &'a Field {
+        d.fields.iter().find(|f| f.name == name).unwrap()
+    }
+
+    #[test]
+    fn header_fields_cover_the_codec_ranges() {
+        let payload = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1])
+            .message_type(MessageType::DISCOVER)
+            .build();
+        with_dissection(&payload, |d| {
+            for (name, range) in [
+                ("op", field::OP),
+                ("htype", field::HTYPE),
+                ("hlen", field::HLEN),
+                ("hops", field::HOPS),
+                ("xid", field::XID),
+                ("secs", field::SECS),
+                ("flags", field::FLAGS),
+                ("ciaddr", field::CIADDR),
+                ("yiaddr", field::YIADDR),
+                ("siaddr", field::SIADDR),
+                ("giaddr", field::GIADDR),
+                ("sname", field::SNAME),
+                ("file", field::FILE),
+                ("cookie", field::COOKIE),
+            ] {
+                assert_eq!(field(d, name).range, Some(range), "{name}");
+            }
+            assert_eq!(field(d, "chaddr").range, Some(28..34));
+            assert_eq!(field(d, "option").range, Some(240..243));
+            assert_eq!(d.fields[frame_field::NUMBER].value, FieldValue::Number(7));
+            assert_eq!(d.fields[frame_field::COUNT].name, "dhcp");
+            // 14 bytes of Ethernet, 20 of IPv4, 8 of UDP.
+            assert_eq!(d.payload_offset(), Some(42));
+            assert!(d.warnings.is_empty());
+        });
+    }
+
+    #[test]
+    fn a_cut_message_marks_the_missing_fields_and_the_warning_the_section() {
+        let payload = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1]).build();
+        with_dissection(&payload[..10], |d| {
+            assert_eq!(field(d, "secs").range, Some(field::SECS));
+            assert_eq!(field(d, "flags").value, FieldValue::NotCaptured);
+            assert_eq!(field(d, "flags").range, None);
+            assert_eq!(field(d, "chaddr").value, FieldValue::NotCaptured);
+            assert!(d.fields.iter().all(|f| f.name != "cookie"));
+            let w = d.warnings.last().unwrap();
+            assert_eq!(d.fields[w.field].name, "dhcp");
+        });
+    }
+
+    /// Split options are joined once into the first part; warnings sit on the option they
+    /// are about; relay sub-options become children pointing into the joined value.
+    #[test]
+    fn split_options_join_and_warnings_attach_to_their_option() {
+        let payload = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1])
+            .message_type(MessageType::DISCOVER)
+            .option(options::HOSTNAME, b"lap")
+            .option(options::LEASE_TIME, &[0, 1])
+            .option(options::RELAY_AGENT, &[1, 4, b'e', b't'])
+            .option(options::HOSTNAME, b"top")
+            .option(options::RELAY_AGENT, &[b'h', b'0', 2, 1, 0xab])
+            .build();
+        with_dissection(&payload, |d| {
+            assert_eq!(d.option_data(options::HOSTNAME), Some(&b"laptop"[..]));
+            let parts: Vec<&Field> = d
+                .fields
+                .iter()
+                .filter(|f| matches!(f.value, FieldValue::Option { code: 12, .. }))
+                .collect();
+            assert!(matches!(
+                parts[1].value,
+                FieldValue::Option {
+                    continues: Some(243),
+                    ..
+                }
+            ));
+            let subs: Vec<(u8, &[u8])> = d
+                .fields
+                .iter()
+                .filter_map(|f| match f.value {
+                    FieldValue::SubOption { code, data } => Some((code, d.data(data))),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(subs, [(1, &b"eth0"[..]), (2, &[0xab][..])]);
+            let on = |code: u8| {
+                d.warnings
+                    .iter()
+                    .filter(|w| {
+                        matches!(d.fields[w.field].value, FieldValue::Option { code: c, .. } if c == code)
+                    })
+                    .count()
+            };
+            assert_eq!(on(options::LEASE_TIME), 1, "bad length on option 51");
+            assert_eq!(on(options::HOSTNAME), 1, "split warning on option 12");
+            assert_eq!(on(options::RELAY_AGENT), 1, "split warning on option 82");
+        });
+    }
+}

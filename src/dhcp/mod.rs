@@ -324,6 +324,8 @@ pub struct Message<'a> {
     pub cookie: Option<[u8; 4]>,
     /// Option 52's value when valid (1 file, 2 sname, 3 both), else 0.
     pub overload: u8,
+    /// Offset of the End option (255) of the options area, when there is one.
+    pub options_end: Option<usize>,
     /// Options in wire order: options area, then file, then sname. Pad and End are omitted.
     pub options: OptionList<'a>,
     pub warnings: Vec<Warning>,
@@ -347,6 +349,7 @@ impl<'a> Message<'a> {
             giaddr: ip_at(bytes, field::GIADDR.start),
             cookie: None,
             overload: 0,
+            options_end: None,
             options: OptionList::new(),
             warnings: Vec::new(),
         };
@@ -372,7 +375,7 @@ impl<'a> Message<'a> {
     fn decode_options(&mut self) {
         let bytes = self.bytes;
         let main = bytes.get(OPTIONS_OFFSET..).unwrap_or_default();
-        walk_area(
+        self.options_end = walk_area(
             main,
             OPTIONS_OFFSET,
             Area::Options,
@@ -406,7 +409,7 @@ impl<'a> Message<'a> {
                 continue;
             };
             let before = self.options.len();
-            walk_area(
+            let _ = walk_area(
                 region,
                 range.start,
                 area,
@@ -595,12 +598,12 @@ fn walk_area<'a>(
     area: Area,
     out: &mut OptionList<'a>,
     warnings: &mut Vec<Warning>,
-) {
+) -> Option<usize> {
     let mut pos = 0;
     loop {
         let Some(&code) = area_bytes.get(pos) else {
             warnings.push(Warning::MissingEnd { area });
-            return;
+            return None;
         };
         match code {
             options::PAD => pos += 1,
@@ -613,7 +616,7 @@ fn walk_area<'a>(
                         bytes: rest.iter().filter(|&&b| b != 0).count(),
                     });
                 }
-                return;
+                return Some(base + pos);
             }
             _ => {
                 let Some(&len) = area_bytes.get(pos + 1) else {
@@ -621,7 +624,7 @@ fn walk_area<'a>(
                         code,
                         offset: base + pos,
                     });
-                    return;
+                    return None;
                 };
                 let start = pos + 2;
                 let end = start + usize::from(len);
@@ -641,7 +644,7 @@ fn walk_area<'a>(
                         claimed: len,
                         available,
                     });
-                    return;
+                    return None;
                 }
                 pos = end;
             }
