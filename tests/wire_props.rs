@@ -167,4 +167,20 @@ proptest! {
         let emitted = MessageBuilder::from_message(&m).build();
         prop_assert_eq!(emitted, wire);
     }
+
+    /// Every option value, whatever its bytes: the JSON form is valid JSON and the text form
+    /// carries no control character, both written without panicking.
+    #[test]
+    fn option_values_render_as_valid_json_and_safe_text(
+        code in any::<u8>(),
+        data in proptest::collection::vec(any::<u8>(), 0..80),
+    ) {
+        let v = Value::decode(code, &data);
+        let mut json = String::new();
+        v.write_json(&mut json);
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&json);
+        prop_assert!(parsed.is_ok(), "{code} {data:?}: {json}");
+        let text = v.to_string();
+        prop_assert!(!text.chars().any(char::is_control), "{code}: {text:?}");
+    }
 }
