@@ -107,45 +107,58 @@ impl fmt::Display for MacAddr {
 impl FromStr for MacAddr {
     type Err = ParseMacError;
 
-    /// Accepts `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff`, `aabb.ccdd.eeff` (Cisco) and
-    /// `aabbccddeeff`, any case. One separator style per address; groups must be whole
-    /// (two digits per byte with `:`/`-`, four with `.`).
+    /// Accepts `aa:bb:cc:dd:ee:ff`, `aa-bb-cc-dd-ee-ff` (one or two digits per group, as
+    /// macOS `arp` prints `0:1b:…`), `aabb.ccdd.eeff` (Cisco) and `aabbccddeeff`, any case,
+    /// with one separator style per address.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let groups: Vec<&str> = if s.contains(':') {
-            s.split(':').collect()
-        } else if s.contains('-') {
-            s.split('-').collect()
-        } else if s.contains('.') {
-            s.split('.').collect()
-        } else {
-            vec![s]
-        };
-        let width = match groups.len() {
-            6 => 2,
-            3 if s.contains('.') => 4,
-            1 => 12,
-            _ => return Err(ParseMacError),
-        };
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b":-.".contains(&b))
+        {
+            return Err(ParseMacError);
+        }
+        let sep = [':', '-', '.'].into_iter().find(|c| s.contains(*c));
         let mut out = [0u8; 6];
-        let mut i = 0;
-        for g in groups {
-            if g.len() != width || !g.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(ParseMacError);
+        match sep {
+            Some(sep @ (':' | '-')) => {
+                let mut groups = s.split(sep);
+                for byte in &mut out {
+                    let g = groups.next().ok_or(ParseMacError)?;
+                    if g.is_empty() || g.len() > 2 {
+                        return Err(ParseMacError);
+                    }
+                    *byte = u8::from_str_radix(g, 16).map_err(|_| ParseMacError)?;
+                }
+                if groups.next().is_some() {
+                    return Err(ParseMacError);
+                }
             }
-            for pair in g.as_bytes().chunks_exact(2) {
-                let hi = hex_digit(pair[0]).ok_or(ParseMacError)?;
-                let lo = hex_digit(pair[1]).ok_or(ParseMacError)?;
-                *out.get_mut(i).ok_or(ParseMacError)? = hi << 4 | lo;
-                i += 1;
+            Some(_) => {
+                let groups: Vec<&str> = s.split('.').collect();
+                if groups.len() != 3 || groups.iter().any(|g| g.len() != 4) {
+                    return Err(ParseMacError);
+                }
+                fill_from_hex(&mut out, groups.concat().as_bytes())?;
             }
+            None if s.len() == 12 => fill_from_hex(&mut out, s.as_bytes())?,
+            None => return Err(ParseMacError),
         }
-        if i == 6 {
-            Ok(MacAddr(out))
-        } else {
-            Err(ParseMacError)
-        }
+        Ok(MacAddr(out))
     }
+}
+
+/// Twelve hex digits into six bytes.
+fn fill_from_hex(out: &mut [u8; 6], digits: &[u8]) -> Result<(), ParseMacError> {
+    if digits.len() != 12 {
+        return Err(ParseMacError);
+    }
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let hi = hex_digit(pair[0]).ok_or(ParseMacError)?;
+        let lo = hex_digit(pair[1]).ok_or(ParseMacError)?;
+        *byte = hi << 4 | lo;
+    }
+    Ok(())
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
@@ -187,6 +200,7 @@ mod tests {
             "0200.0000.0202",
             "020000000202",
             " 02:00:00:00:02:02\n",
+            "2:0:0:0:2:2",
         ] {
             assert_eq!(s.parse::<MacAddr>(), Ok(M), "{s:?}");
         }
@@ -202,7 +216,8 @@ mod tests {
             "",
             "02:00:00:00:02",
             "02:00:00:00:02:02:03",
-            "2:0:0:0:2:2",
+            "02:00::00:02:02",
+            "002:00:00:00:02:02",
             "02:00-00:00:02:02",
             "0200.0000.020",
             "02000000020",
