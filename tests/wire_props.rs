@@ -183,4 +183,44 @@ proptest! {
         let text = v.to_string();
         prop_assert!(!text.chars().any(char::is_control), "{code}: {text:?}");
     }
+
+    /// Arbitrary DHCP payloads (random bytes after a valid header and cookie, or none at
+    /// all) in a UDP frame: both decode formats render without panicking, the JSON line
+    /// parses and keeps every option, and the text has no raw control characters.
+    #[test]
+    fn decode_formats_render_any_payload(
+        tail in proptest::collection::vec(any::<u8>(), 0..400),
+        with_header in any::<bool>(),
+    ) {
+        use dhcpscope::craft::{UdpEndpoints, udp_frame};
+        use dhcpscope::frame::Decoded;
+        use dhcpscope::output::decode::DecodeWriter;
+        use dhcpscope::pipeline::Packet;
+        let payload = if with_header {
+            let mut p = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1]).end(false).pad_to(0).build();
+            p.extend_from_slice(&tail);
+            p
+        } else {
+            tail
+        };
+        let bytes = udp_frame(&UdpEndpoints::client_broadcast([2, 0, 0, 0, 0, 1]), &[], &payload);
+        let frame = raw(linktype::ETHERNET, &bytes);
+        let mut decoder = FrameDecoder::new();
+        let Decoded::Udp(udp) = decoder.decode(&frame) else {
+            return Err(TestCaseError::fail("not UDP"));
+        };
+        let packet = Packet { frame: &frame, udp: &udp, dhcp: Message::decode(udp.payload) };
+        let mut w = DecodeWriter::new();
+        let mut json = Vec::new();
+        w.write_jsonl(&mut json, &packet).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        prop_assert_eq!(
+            parsed["dhcp"]["options"].as_array().map(Vec::len),
+            Some(packet.dhcp.options.len())
+        );
+        let mut text = Vec::new();
+        w.write_text(&mut text, &packet).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        prop_assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{:?}", text);
+    }
 }
