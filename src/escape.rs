@@ -64,6 +64,16 @@ fn write_char_escaped<W: Write + ?Sized>(out: &mut W, c: char) -> std::fmt::Resu
     }
 }
 
+/// A `fmt::Write` that escapes what is written through it (as [`escape_str`]) before passing
+/// it on: `write!(Escaping(out), "{w}")` shows any `Display` safely without a `String`.
+pub struct Escaping<'a, W: Write + ?Sized>(pub &'a mut W);
+
+impl<W: Write + ?Sized> Write for Escaping<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        write_escaped(self.0, s.as_bytes())
+    }
+}
+
 /// A `fmt::Write` that appends to a `String` as the inside of a JSON string literal, with
 /// serde_json's escapes: text written through it becomes valid JSON without an intermediate
 /// `String`.

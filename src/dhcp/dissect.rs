@@ -246,12 +246,17 @@ impl Builder<'_, '_> {
             1,
             Number(frame.data.len() as u64),
         );
-        self.push("src_mac", "Source MAC", 1, Mac(udp.src_mac.map(MacAddr)));
+        self.push(
+            "src_mac",
+            "Source MAC",
+            1,
+            Mac(udp.src_mac.map(MacAddr::from)),
+        );
         self.push(
             "dst_mac",
             "Destination MAC",
             1,
-            Mac(udp.dst_mac.map(MacAddr)),
+            Mac(udp.dst_mac.map(MacAddr::from)),
         );
         self.push("vlan", "VLAN", 1, Vlans(udp.vlans));
         self.push("src_ip", "Source IP", 1, Ip(udp.src_ip));

@@ -7,7 +7,7 @@
 use crate::dhcp::dissect::{FieldValue, HeaderText, WarningSource};
 use crate::dhcp::options::{push_colon_hex, push_hex, push_ip, push_u64};
 use crate::dhcp::{Area, Dissection, Dissector, MAGIC_COOKIE, options};
-use crate::escape::{JsonStr, push_escaped, push_json_escaped, push_json_str};
+use crate::escape::{Escaping, JsonStr, push_escaped, push_json_escaped};
 use crate::frame::Vlans;
 use crate::mac::MacAddr;
 use crate::pipeline::Packet;
@@ -265,7 +265,9 @@ fn push_text(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
     for w in d.warnings {
         out.push_str("    Warning: ");
         match w.source {
-            WarningSource::Frame(i) => push_escaped(out, d.udp.warnings[i].as_bytes()),
+            WarningSource::Frame(i) => {
+                let _ = write!(Escaping(out), "{}", d.udp.warnings[i]);
+            }
             WarningSource::Dhcp(i) => {
                 let _ = write!(out, "{}", m.warnings[i]);
             }
@@ -511,7 +513,11 @@ fn push_json(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
             out.push(',');
         }
         match w.source {
-            WarningSource::Frame(i) => push_json_str(out, &d.udp.warnings[i]),
+            WarningSource::Frame(i) => {
+                out.push('"');
+                let _ = write!(JsonStr(out), "{}", d.udp.warnings[i]);
+                out.push('"');
+            }
             WarningSource::Dhcp(i) => {
                 out.push('"');
                 let _ = write!(JsonStr(out), "{}", m.warnings[i]);

@@ -218,7 +218,7 @@ pub fn lines(d: &Dissection<'_>) -> Vec<DetailLine> {
         ));
         for w in d.warnings {
             let text = match w.source {
-                WarningSource::Frame(i) => escape_str(&d.udp.warnings[i]),
+                WarningSource::Frame(i) => escape_str(&d.udp.warnings[i].to_string()),
                 WarningSource::Dhcp(i) => m.warnings[i].to_string(),
             };
             lines.push(line(LineKind::Warning, 1, "", text));
