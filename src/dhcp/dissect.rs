@@ -135,6 +135,8 @@ pub struct Dissection<'d> {
     /// Every warning in display order (frame first, then DHCP), each attached to a field.
     pub warnings: &'d [FieldWarning],
     joined: &'d [u8],
+    /// Index of the options section (`fields.len()` when there are no options).
+    options_section: usize,
 }
 
 /// The frame section comes first, its fields always in this order (indices into
@@ -201,6 +203,7 @@ impl Dissector {
             fields: &self.fields,
             warnings: &self.warnings,
             joined: &self.joined,
+            options_section,
         }
     }
 }
@@ -557,10 +560,15 @@ impl<'d> Dissection<'d> {
         data_of(self.msg, self.joined, r)
     }
 
+    /// The options section's fields: options and relay sub-options, in wire order.
+    pub fn option_fields(&self) -> &'d [Field] {
+        self.fields.get(self.options_section..).unwrap_or_default()
+    }
+
     /// The value of option `code` as every view shows it: the first part's data, all parts
     /// joined (RFC 3396). No allocation.
     pub fn option_data(&self, code: u8) -> Option<&'d [u8]> {
-        self.fields.iter().find_map(|f| match f.value {
+        self.option_fields().iter().find_map(|f| match f.value {
             FieldValue::Option {
                 code: c,
                 continues: None,

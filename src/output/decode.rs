@@ -465,15 +465,15 @@ fn push_json(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
     key(out, "options");
     out.push('[');
     let mut first_option = true;
-    for f in d.fields {
-        let FieldValue::Option {
+    for f in d.option_fields() {
+        let &FieldValue::Option {
             code,
             len,
             offset,
             area,
             continues,
             ..
-        } = f.value
+        } = &f.value
         else {
             continue;
         };
