@@ -330,6 +330,74 @@ impl Server {
         ))
     }
 
+    /// Inventory from one reply: counts and latency (once per reply, not per relay copy),
+    /// addresses, and what it hands out.
+    fn note_reply(
+        &mut self,
+        m: &Message<'_>,
+        record: &MessageRecord,
+        leg: Leg,
+        duplicate: bool,
+        e: &Expectations,
+    ) {
+        if !duplicate {
+            if let Some(l) = record.latency_ms {
+                self.latencies_ms.push(l);
+            }
+            match record.msg_type {
+                Some(MessageType::OFFER) => self.offers += 1,
+                Some(MessageType::ACK) => self.acks += 1,
+                Some(MessageType::NAK) => self.naks += 1,
+                _ => self.other_replies += 1,
+            }
+        }
+        // The relay's MAC and address are not the server's: the relay shows as giaddr.
+        if leg != Leg::RelayToClient {
+            if let Some(mac) = record.src_mac {
+                push_unique(&mut self.macs, mac, 16);
+            }
+            push_unique(&mut self.ips, record.src_ip, 16);
+        }
+        if !record.giaddr.is_unspecified() {
+            push_unique(&mut self.relays, record.giaddr, 16);
+        }
+        if matches!(record.msg_type, Some(MessageType::OFFER | MessageType::ACK)) {
+            push_unique(&mut self.segments, record.segment, 16);
+            if !record.yiaddr.is_unspecified() {
+                self.note_handed_out(m, record.yiaddr, e);
+            }
+            if let Some(d) = m.first_option(opt::ROUTER) {
+                for c in d.chunks_exact(4) {
+                    push_unique(&mut self.routers, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
+                }
+            }
+            if let Some(d) = m.first_option(opt::DNS_SERVERS) {
+                for c in d.chunks_exact(4) {
+                    push_unique(&mut self.dns, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
+                }
+            }
+            if let Some(l) = record.lease_time {
+                push_unique(&mut self.lease_times, l, 16);
+            }
+        }
+        self.expected = self.is_expected(e);
+    }
+
+    /// An address offered or acked: its network (option 1, else /24) and the subnet verdict.
+    fn note_handed_out(&mut self, m: &Message<'_>, addr: Ipv4Addr, e: &Expectations) {
+        self.handed_out = true;
+        if !e.subnets.is_empty() && !e.subnets.iter().any(|n| n.contains(addr)) {
+            self.outside_expected_subnets = true;
+        }
+        push_unique(&mut self.sample_addresses, addr, 8);
+        let prefix = match m.first_option(opt::SUBNET_MASK) {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]).leading_ones() as u8,
+            _ => 24,
+        };
+        let network = Ipv4Addr::from(u32::from(addr) & config::prefix_mask(prefix));
+        push_unique(&mut self.subnets, config::Cidr { network, prefix }, 16);
+    }
+
     fn matches(&self, r: &config::ServerRef) -> bool {
         match r {
             config::ServerRef::Ip(ip) => self.id == *ip || self.ips.contains(ip),
@@ -727,205 +795,40 @@ impl Analysis {
 
     fn observe_reply(&mut self, client: usize, m: &Message<'_>, mut record: MessageRecord) {
         let ts = record.ts;
-        let idx = match self.open_index(client, m.xid).filter(|&i| {
-            self.clients[client]
-                .exchanges
-                .get(i)
-                .is_some_and(|e| ts.secs.saturating_sub(e.end.secs) <= EXCHANGE_IDLE_SECS)
-        }) {
-            Some(i) => i,
-            None => {
-                // A reply with nothing to answer: capture started mid-exchange, a server
-                // answering what was never asked, or one that garbled xid or chaddr.
-                let recent = |t: Timestamp| ts.secs.saturating_sub(t.secs) <= RECENT_XID_SECS;
-                let xid_owner = self
-                    .by_xid
-                    .get(&m.xid)
-                    .filter(|(_, t)| recent(*t))
-                    .map(|(c, _)| *c);
-                let own_xid = self.clients[client]
-                    .exchanges
-                    .iter()
-                    .rev()
-                    .find(|e| e.outcome == Outcome::Pending && recent(e.end))
-                    .map(|e| e.xid);
-                let server = record.server_id.unwrap_or(record.src_ip);
-                findings::unmatched_reply(
-                    &mut self.sink,
-                    &self.clients,
-                    client,
-                    xid_owner,
-                    &record,
-                    server,
-                    own_xid,
-                    m.xid,
-                );
-                let kind = match record.msg_type {
-                    Some(MessageType::OFFER) => Kind::Dora,
-                    None => Kind::Bootp,
-                    _ => Kind::Other,
-                };
-                self.new_exchange(client, m.xid, kind, ts)
-            }
-        };
+        let idx = self.reply_exchange(client, m, &record);
         reopen(&mut self.clients[client].exchanges[idx]);
         let server = self.server_for(&record);
-        let server_id = self.servers[server].id;
 
         let ex = &self.clients[client].exchanges[idx];
         let leg = Leg::of_reply(&record);
         // A relay's copy of a reply whose original (server to relay) was captured too is the
         // same reply seen twice: kept in the exchange, not counted again for the server.
         let duplicate = leg == Leg::RelayToClient && relayed_original_seen(ex, &record);
-        // The client message this answers: the last request on the same leg before the reply
-        // (the relay's copy for a reply to the relay, the client's own for a reply to it).
-        let solicit = ex
-            .messages
-            .iter()
-            .rev()
-            .find(|r| !r.is_reply() && leg.answers(r))
-            .or_else(|| ex.last_request())
-            .cloned();
+        let solicit = solicit(ex, leg).cloned();
         if let Some(s) = &solicit {
             record.latency_ms = Some(ts.millis_since(s.last_ts));
         }
         findings::check_reply(
             &mut self.sink,
-            &self.expectations,
-            &self.clients[client],
-            ex,
-            &self.servers[server],
-            m,
-            &record,
-            solicit.as_ref(),
-            duplicate,
+            &findings::ReplyContext {
+                expectations: &self.expectations,
+                client: &self.clients[client],
+                exchange: ex,
+                server: &self.servers[server],
+                message: m,
+                record: &record,
+                solicit: solicit.as_ref(),
+                relay_copy: duplicate,
+            },
         );
-
-        // Server inventory: one count and one latency per reply the server sent.
         let srv = &mut self.servers[server];
-        if !duplicate {
-            if let Some(l) = record.latency_ms {
-                srv.latencies_ms.push(l);
-            }
-            match record.msg_type {
-                Some(MessageType::OFFER) => srv.offers += 1,
-                Some(MessageType::ACK) => srv.acks += 1,
-                Some(MessageType::NAK) => srv.naks += 1,
-                _ => srv.other_replies += 1,
-            }
-        }
-        // The relay's MAC and address are not the server's: the relay shows as giaddr.
-        if leg != Leg::RelayToClient {
-            if let Some(mac) = record.src_mac {
-                push_unique(&mut srv.macs, mac, 16);
-            }
-            push_unique(&mut srv.ips, record.src_ip, 16);
-        }
-        if !record.giaddr.is_unspecified() {
-            push_unique(&mut srv.relays, record.giaddr, 16);
-        }
-        if matches!(record.msg_type, Some(MessageType::OFFER | MessageType::ACK)) {
-            let handed = if record.yiaddr.is_unspecified() {
-                None
-            } else {
-                Some(record.yiaddr)
-            };
-            push_unique(&mut srv.segments, record.segment, 16);
-            if let Some(addr) = handed {
-                srv.handed_out = true;
-                let subnets = &self.expectations.subnets;
-                if !subnets.is_empty() && !subnets.iter().any(|n| n.contains(addr)) {
-                    srv.outside_expected_subnets = true;
-                }
-                push_unique(&mut srv.sample_addresses, addr, 8);
-                let prefix = match m.first_option(opt::SUBNET_MASK) {
-                    Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]).leading_ones() as u8,
-                    _ => 24,
-                };
-                let network = Ipv4Addr::from(u32::from(addr) & config::prefix_mask(prefix));
-                push_unique(&mut srv.subnets, config::Cidr { network, prefix }, 16);
-            }
-            if let Some(d) = m.first_option(opt::ROUTER) {
-                for c in d.chunks_exact(4) {
-                    push_unique(&mut srv.routers, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
-                }
-            }
-            if let Some(d) = m.first_option(opt::DNS_SERVERS) {
-                for c in d.chunks_exact(4) {
-                    push_unique(&mut srv.dns, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
-                }
-            }
-            if let Some(l) = record.lease_time {
-                push_unique(&mut srv.lease_times, l, 16);
-            }
-        }
+        srv.note_reply(m, &record, leg, duplicate, &self.expectations);
+        let server_id = srv.id;
 
-        srv.expected = srv.is_expected(&self.expectations);
-
-        // Exchange state.
         let ex = &mut self.clients[client].exchanges[idx];
-        ex.end = ex.end.max(ts);
-        match record.msg_type {
-            Some(MessageType::OFFER) => {
-                let dup = ex
-                    .offers
-                    .iter()
-                    .any(|o| o.server_id == server_id && o.yiaddr == record.yiaddr);
-                if !dup {
-                    let discovers = || {
-                        ex.messages
-                            .iter()
-                            .filter(|r| r.msg_type == Some(MessageType::DISCOVER))
-                    };
-                    let first = discovers()
-                        .find(|r| leg.answers(r))
-                        .or_else(|| discovers().next());
-                    ex.offers.push(Offer {
-                        server_id,
-                        server_mac: record.src_mac.filter(|_| leg != Leg::RelayToClient),
-                        yiaddr: record.yiaddr,
-                        latency_ms: record.latency_ms,
-                        latency_first_ms: first.map(|d| ts.millis_since(d.ts)),
-                        frame: record.frame,
-                    });
-                }
-            }
-            Some(MessageType::ACK)
-                if !matches!(
-                    ex.outcome,
-                    Outcome::Ack | Outcome::Released | Outcome::Declined
-                ) =>
-            {
-                ex.outcome = Outcome::Ack;
-                ex.server_id.get_or_insert(server_id);
-                ex.address = if ex.kind == Kind::Inform {
-                    solicit
-                        .as_ref()
-                        .map(|s| s.ciaddr)
-                        .filter(|a| !a.is_unspecified())
-                } else {
-                    Some(record.yiaddr).filter(|a| !a.is_unspecified())
-                };
-                ex.lease_time = record.lease_time;
-                ex.t1 = m.renewal_time();
-                ex.t2 = m.rebinding_time();
-            }
-            Some(MessageType::NAK) if ex.outcome == Outcome::Pending => {
-                ex.outcome = Outcome::Nak;
-                ex.server_id.get_or_insert(server_id);
-                self.sink.nak_seen(client, ts);
-            }
-            // BOOTP (or DHCP whose options were cut by a snaplen): a BOOTREPLY with an
-            // address answers the BOOTREQUEST.
-            None if ex.kind == Kind::Bootp
-                && ex.outcome == Outcome::Pending
-                && !record.yiaddr.is_unspecified() =>
-            {
-                ex.outcome = Outcome::Ack;
-                ex.server_id.get_or_insert(server_id);
-                ex.address = Some(record.yiaddr);
-            }
-            _ => {}
+        let nak = apply_reply(ex, m, &record, server_id, leg, solicit.as_ref());
+        if nak {
+            self.sink.nak_seen(client, ts);
         }
         let acked = (record.msg_type == Some(MessageType::ACK) && ex.kind != Kind::Inform)
             .then_some(ex.address)
@@ -935,10 +838,54 @@ impl Analysis {
             .filter(|l| *l != u32::MAX)
             .map(|l| Timestamp::new(ts.secs.saturating_add(i64::from(l)), ts.nanos));
         push_record(ex, record);
-
         if let Some(addr) = acked {
             self.note_lease(client, addr, ts, lease_end);
         }
+    }
+
+    /// The exchange a reply belongs to: the open one for its (client, xid), else a new one
+    /// (a reply with nothing to answer: the capture started mid-exchange, a server answered
+    /// what was never asked, or garbled xid or chaddr, which is a finding).
+    fn reply_exchange(&mut self, client: usize, m: &Message<'_>, record: &MessageRecord) -> usize {
+        let ts = record.ts;
+        let open = self.open_index(client, m.xid).filter(|&i| {
+            self.clients[client]
+                .exchanges
+                .get(i)
+                .is_some_and(|e| ts.secs.saturating_sub(e.end.secs) <= EXCHANGE_IDLE_SECS)
+        });
+        if let Some(i) = open {
+            return i;
+        }
+        let recent = |t: Timestamp| ts.secs.saturating_sub(t.secs) <= RECENT_XID_SECS;
+        let xid_owner = self
+            .by_xid
+            .get(&m.xid)
+            .filter(|(_, t)| recent(*t))
+            .map(|(c, _)| *c);
+        let own_xid = self.clients[client]
+            .exchanges
+            .iter()
+            .rev()
+            .find(|e| e.outcome == Outcome::Pending && recent(e.end))
+            .map(|e| e.xid);
+        let server = record.server_id.unwrap_or(record.src_ip);
+        findings::unmatched_reply(
+            &mut self.sink,
+            &self.clients,
+            client,
+            xid_owner,
+            record,
+            server,
+            own_xid,
+            m.xid,
+        );
+        let kind = match record.msg_type {
+            Some(MessageType::OFFER) => Kind::Dora,
+            None => Kind::Bootp,
+            _ => Kind::Other,
+        };
+        self.new_exchange(client, m.xid, kind, ts)
     }
 
     fn note_lease(
@@ -1111,6 +1058,95 @@ fn relayed_original_seen(ex: &Exchange, copy: &MessageRecord) -> bool {
         .filter(|r| Leg::of_reply(r) == Leg::RelayToClient)
         .count();
     originals > copies
+}
+
+/// The client message a reply on `leg` answers: the last request on the same leg (the
+/// relay's copy for a reply to the relay, the client's own for a reply to it), else the last
+/// request.
+fn solicit(ex: &Exchange, leg: Leg) -> Option<&MessageRecord> {
+    ex.messages
+        .iter()
+        .rev()
+        .find(|r| !r.is_reply() && leg.answers(r))
+        .or_else(|| ex.last_request())
+}
+
+/// What a reply does to its exchange: an OFFER is listed, an ACK binds, a NAK refuses, a
+/// BOOTREPLY with an address answers BOOTP. Returns true for a NAK that ended the exchange.
+fn apply_reply(
+    ex: &mut Exchange,
+    m: &Message<'_>,
+    record: &MessageRecord,
+    server_id: Ipv4Addr,
+    leg: Leg,
+    solicit: Option<&MessageRecord>,
+) -> bool {
+    ex.end = ex.end.max(record.ts);
+    match record.msg_type {
+        Some(MessageType::OFFER) => note_offer(ex, record, server_id, leg),
+        Some(MessageType::ACK)
+            if !matches!(
+                ex.outcome,
+                Outcome::Ack | Outcome::Released | Outcome::Declined
+            ) =>
+        {
+            ex.outcome = Outcome::Ack;
+            ex.server_id.get_or_insert(server_id);
+            ex.address = if ex.kind == Kind::Inform {
+                solicit.map(|s| s.ciaddr).filter(|a| !a.is_unspecified())
+            } else {
+                Some(record.yiaddr).filter(|a| !a.is_unspecified())
+            };
+            ex.lease_time = record.lease_time;
+            ex.t1 = m.renewal_time();
+            ex.t2 = m.rebinding_time();
+        }
+        Some(MessageType::NAK) if ex.outcome == Outcome::Pending => {
+            ex.outcome = Outcome::Nak;
+            ex.server_id.get_or_insert(server_id);
+            return true;
+        }
+        // BOOTP (or DHCP whose options were cut by a snaplen): a BOOTREPLY with an
+        // address answers the BOOTREQUEST.
+        None if ex.kind == Kind::Bootp
+            && ex.outcome == Outcome::Pending
+            && !record.yiaddr.is_unspecified() =>
+        {
+            ex.outcome = Outcome::Ack;
+            ex.server_id.get_or_insert(server_id);
+            ex.address = Some(record.yiaddr);
+        }
+        _ => {}
+    }
+    false
+}
+
+/// One server's OFFER, once per (server, address), with its latency from the first DISCOVER.
+fn note_offer(ex: &mut Exchange, record: &MessageRecord, server_id: Ipv4Addr, leg: Leg) {
+    let dup = ex
+        .offers
+        .iter()
+        .any(|o| o.server_id == server_id && o.yiaddr == record.yiaddr);
+    if dup {
+        return;
+    }
+    let discovers = || {
+        ex.messages
+            .iter()
+            .filter(|r| r.msg_type == Some(MessageType::DISCOVER))
+    };
+    let first = discovers()
+        .find(|r| leg.answers(r))
+        .or_else(|| discovers().next());
+    let offer = Offer {
+        server_id,
+        server_mac: record.src_mac.filter(|_| leg != Leg::RelayToClient),
+        yiaddr: record.yiaddr,
+        latency_ms: record.latency_ms,
+        latency_first_ms: first.map(|d| record.ts.millis_since(d.ts)),
+        frame: record.frame,
+    };
+    ex.offers.push(offer);
 }
 
 /// A message joined an exchange that was only settled for lack of news: it is open again.
