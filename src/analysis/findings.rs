@@ -1,13 +1,13 @@
 //! Findings: server and client misbehaviour detected from traffic, each with a stable code,
 //! a severity, the frames that show it and the RFC text behind it.
 
+use super::compact::FastMap;
 use super::config::Expectations;
 use super::{Client, Exchange, Kind, MessageRecord, Outcome, Server};
-use crate::dhcp::options::{self as opt, ColonHex, MessageType, colon_hex};
+use crate::dhcp::options::{self as opt, MessageType, colon_hex};
 use crate::dhcp::{Message, Value, Warning};
 use crate::time::Timestamp;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -106,12 +106,12 @@ const NAK_STORM_WINDOW_SECS: i64 = 60;
 #[derive(Debug, Default)]
 pub(crate) struct FindingSink {
     findings: Vec<Finding>,
-    index: HashMap<(&'static str, Option<String>, Option<Ipv4Addr>), usize>,
+    index: FastMap<(&'static str, Option<String>, Option<Ipv4Addr>), usize>,
     /// DISCOVERs per second of capture time, for flood detection: (second, count, first frame).
     discover_second: (i64, u32),
     flood_seconds: Vec<(i64, u32)>,
     /// Recent NAK times per client.
-    naks: HashMap<usize, Vec<Timestamp>>,
+    naks: FastMap<usize, Vec<Timestamp>>,
     storms: Vec<(usize, usize, Timestamp)>,
 }
 
@@ -225,17 +225,16 @@ impl FindingSink {
             });
         }
         for c in clients {
-            let mac = c.mac_string();
             for ex in &c.exchanges {
-                let servers_offering = {
+                let mac = || c.mac_string();
+                // Most exchanges have no offer or one: look for a second server first.
+                let first_server = ex.offers.first().map(|o| o.server_id);
+                if ex.offers.iter().any(|o| Some(o.server_id) != first_server) {
                     let mut ids: Vec<Ipv4Addr> = ex.offers.iter().map(|o| o.server_id).collect();
                     ids.sort();
                     ids.dedup();
-                    ids
-                };
-                if servers_offering.len() > 1 {
-                    let list: Vec<String> =
-                        servers_offering.iter().map(|s| s.to_string()).collect();
+                    let list: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+                    let mac = mac();
                     out.add(
                         COMPETING_OFFERS,
                         Some(mac.clone()),
@@ -255,6 +254,7 @@ impl FindingSink {
                 let retried = ex.retransmissions > 0;
                 match ex.outcome {
                     Outcome::NoOffer if retried => {
+                        let mac = mac();
                         out.add(NO_OFFER, Some(mac.clone()), None, ex.first_frame(), || {
                             format!(
                                 "{mac} sent DISCOVER {} and got no OFFER",
@@ -262,19 +262,22 @@ impl FindingSink {
                             )
                         })
                     }
-                    Outcome::NoAnswer if retried && ex.kind != Kind::InitReboot => out.add(
-                        NO_ANSWER,
-                        Some(mac.clone()),
-                        ex.server_id,
-                        ex.first_frame(),
-                        || {
-                            format!(
-                                "{} from {mac} sent {}, no answer",
-                                ex.kind.name(),
-                                times(ex.retransmissions + 1)
-                            )
-                        },
-                    ),
+                    Outcome::NoAnswer if retried && ex.kind != Kind::InitReboot => {
+                        let mac = mac();
+                        out.add(
+                            NO_ANSWER,
+                            Some(mac.clone()),
+                            ex.server_id,
+                            ex.first_frame(),
+                            || {
+                                format!(
+                                    "{} from {mac} sent {}, no answer",
+                                    ex.kind.name(),
+                                    times(ex.retransmissions + 1)
+                                )
+                            },
+                        )
+                    }
                     _ => {}
                 }
             }
@@ -427,8 +430,8 @@ pub(crate) struct ReplyContext<'a, 'm> {
 }
 
 impl ReplyContext<'_, '_> {
-    fn mac(&self) -> ColonHex<'_> {
-        ColonHex(&self.client.chaddr)
+    fn mac(&self) -> &super::Chaddr {
+        &self.client.chaddr
     }
 
     fn sid(&self) -> Option<Ipv4Addr> {

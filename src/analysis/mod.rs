@@ -19,9 +19,13 @@
 //! an exchange keeps at most [`MAX_MESSAGES_PER_EXCHANGE`] records and a client at most
 //! [`MAX_EXCHANGES_PER_CLIENT`] exchanges (older ones are counted, then dropped).
 
+mod compact;
 pub mod config;
 pub mod findings;
 mod latency;
+
+pub use compact::Chaddr;
+use compact::{FastMap, push_compact};
 
 pub use latency::Latencies;
 
@@ -34,7 +38,6 @@ use crate::escape::escape_bytes;
 use crate::pipeline::Packet;
 use crate::time::Timestamp;
 use findings::FindingSink;
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// RFC 2131 §4.1 lets retransmissions back off to 64 s (±1 s of randomisation).
@@ -62,6 +65,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Messages an exchange of this kind usually holds (retransmissions fold into one):
+    /// its first allocation.
+    fn usual_messages(self) -> usize {
+        match self {
+            Kind::Dora => 4,
+            Kind::InitReboot | Kind::Renew | Kind::Rebind | Kind::Inform | Kind::Bootp => 2,
+            Kind::Release | Kind::Decline | Kind::Other => 1,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::Dora => "DORA",
@@ -144,7 +157,6 @@ pub struct MessageRecord {
     pub requested_ip: Option<Ipv4Addr>,
     pub lease_time: Option<u32>,
     pub broadcast: bool,
-    pub secs: u16,
     /// Retransmissions folded into this record (same type, same xid).
     pub retransmissions: u32,
     /// Frame and time of the last retransmission (equal to `frame`/`ts` when none).
@@ -158,7 +170,8 @@ pub struct MessageRecord {
     pub snaplen_cut: bool,
     /// The message carried a client identifier (option 61).
     pub has_client_id: bool,
-    pub segment: Segment,
+    /// VLAN tags of the frame, outer first (0: none); with giaddr, the [`Segment`].
+    vlans: [u16; 3],
 }
 
 /// A broadcast domain as a capture sees it: the VLAN tags of the frame and the relay
@@ -189,6 +202,14 @@ impl std::fmt::Display for Segment {
 impl MessageRecord {
     pub fn is_reply(&self) -> bool {
         self.op == 2
+    }
+
+    /// The broadcast domain it was captured on: VLAN tags and relay.
+    pub fn segment(&self) -> Segment {
+        Segment {
+            vlans: self.vlans,
+            relay: self.giaddr,
+        }
     }
 
     /// The type name shown everywhere (`BOOTREQUEST`/`BOOTREPLY` for BOOTP).
@@ -257,16 +278,17 @@ impl Exchange {
 #[derive(Debug, Clone)]
 pub struct Client {
     /// chaddr (up to 16 bytes; 6 for Ethernet).
-    pub chaddr: Vec<u8>,
+    pub chaddr: Chaddr,
     /// Other chaddrs seen with the same client identifier.
-    pub other_chaddrs: Vec<Vec<u8>>,
-    pub client_id: Option<Vec<u8>>,
+    pub other_chaddrs: Vec<Chaddr>,
+    pub client_id: Option<Box<[u8]>>,
     /// Escaped for display.
-    pub hostname: Option<String>,
+    pub hostname: Option<Box<str>>,
     /// Escaped for display.
-    pub vendor_class: Option<String>,
-    hostname_raw: Option<Vec<u8>>,
-    vendor_class_raw: Option<Vec<u8>>,
+    pub vendor_class: Option<Box<str>>,
+    /// Fingerprints of the raw values, so they are escaped again only when they change.
+    hostname_seen: u64,
+    vendor_class_seen: u64,
     pub exchanges: Vec<Exchange>,
     /// Exchanges dropped to bound memory (the oldest first).
     pub exchanges_dropped: u64,
@@ -284,7 +306,7 @@ impl Client {
     }
 
     pub fn mac_string(&self) -> String {
-        opt::colon_hex(&self.chaddr)
+        self.chaddr.to_string()
     }
 }
 
@@ -362,7 +384,7 @@ impl Server {
             push_unique(&mut self.relays, record.giaddr, 16);
         }
         if matches!(record.msg_type, Some(MessageType::OFFER | MessageType::ACK)) {
-            push_unique(&mut self.segments, record.segment, 16);
+            push_unique(&mut self.segments, record.segment(), 16);
             if !record.yiaddr.is_unspecified() {
                 self.note_handed_out(m, record.yiaddr, e);
             }
@@ -431,19 +453,21 @@ pub struct Analysis {
     pub packets: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
-    by_chaddr: HashMap<Vec<u8>, usize>,
-    by_client_id: HashMap<Vec<u8>, usize>,
+    by_chaddr: FastMap<Chaddr, u32>,
+    by_client_id: FastMap<Box<[u8]>, u32>,
     /// (client, xid) → index into that client's `exchanges`.
     /// (client, xid) → number of that client's exchange counted from its first, dropped ones
     /// included (so dropping the oldest needs no renumbering).
-    open: HashMap<(usize, u32), u64>,
+    open: FastMap<(u32, u32), u64>,
     /// DHCP packets since the indexes were last pruned.
     since_prune: u32,
-    by_server: HashMap<Ipv4Addr, usize>,
+    by_server: FastMap<Ipv4Addr, usize>,
     /// xid → (client, time) of the latest client message with that xid.
-    by_xid: HashMap<u32, (usize, Timestamp)>,
+    by_xid: FastMap<u32, (u32, Timestamp)>,
     /// Address → (client, time of ACK, lease end) for duplicate-address detection.
-    leases: HashMap<Ipv4Addr, (usize, Timestamp, Option<Timestamp>)>,
+    leases: FastMap<Ipv4Addr, (u32, Timestamp, Option<Timestamp>)>,
+    /// Seeds the fingerprints of hostnames and vendor classes.
+    fingerprints: foldhash::fast::RandomState,
     sink: FindingSink,
     finished: bool,
 }
@@ -513,7 +537,6 @@ impl Analysis {
             requested_ip: m.requested_ip(),
             lease_time: m.lease_time(),
             broadcast: m.broadcast(),
-            secs: m.secs,
             retransmissions: 0,
             last_frame: p.frame.number,
             last_ts: p.frame.ts,
@@ -521,15 +544,12 @@ impl Analysis {
             warnings: (m.warnings.len() + p.udp.warnings.len()).min(usize::from(u16::MAX)) as u16,
             snaplen_cut: p.frame.orig_len as usize > p.frame.data.len(),
             has_client_id: m.first_option(opt::CLIENT_ID).is_some(),
-            segment: Segment {
-                vlans: {
-                    let mut v = [0u16; 3];
-                    for (slot, id) in v.iter_mut().zip(p.udp.vlans.as_slice()) {
-                        *slot = *id;
-                    }
-                    v
-                },
-                relay: m.giaddr,
+            vlans: {
+                let mut v = [0u16; 3];
+                for (slot, id) in v.iter_mut().zip(p.udp.vlans.as_slice()) {
+                    *slot = *id;
+                }
+                v
             },
         }
     }
@@ -542,62 +562,73 @@ impl Analysis {
             .and_then(|id| self.by_client_id.get(id).copied());
         // The chaddr is looked up only when the client-id did not name the client.
         let known = by_id
-            .map(|i| (i, true))
-            .or_else(|| self.by_chaddr.get(chaddr).map(|&i| (i, false)));
+            .map(|i| (i as usize, true))
+            .or_else(|| self.by_chaddr.get(chaddr).map(|&i| (i as usize, false)));
         let idx = match known {
             Some((i, true)) => {
-                if self.clients[i].chaddr != chaddr
-                    && !self.clients[i].other_chaddrs.iter().any(|c| c == chaddr)
-                {
-                    self.clients[i].other_chaddrs.push(chaddr.to_vec());
-                    self.by_chaddr.entry(chaddr.to_vec()).or_insert(i);
+                let c = &mut self.clients[i];
+                if c.chaddr != chaddr && !c.other_chaddrs.iter().any(|o| *o == chaddr) {
+                    c.other_chaddrs.push(Chaddr::new(chaddr));
+                    self.by_chaddr
+                        .entry(Chaddr::new(chaddr))
+                        .or_insert(i as u32);
                 }
                 i
             }
             Some((i, false)) => i,
-            None => {
-                let i = self.clients.len();
-                self.clients.push(Client {
-                    chaddr: chaddr.to_vec(),
-                    other_chaddrs: Vec::new(),
-                    client_id: None,
-                    hostname: None,
-                    vendor_class: None,
-                    hostname_raw: None,
-                    vendor_class_raw: None,
-                    exchanges: Vec::new(),
-                    exchanges_dropped: 0,
-                    first_seen: ts,
-                    last_seen: ts,
-                });
-                self.by_chaddr.insert(chaddr.to_vec(), i);
-                i
-            }
+            None => self.new_client(chaddr, ts),
         };
+        if m.op == 1 {
+            self.note_client_options(idx, m, client_id.as_deref());
+        }
         let c = &mut self.clients[idx];
         c.last_seen = c.last_seen.max(ts);
-        if m.op == 1 {
-            if let Some(id) = client_id
-                && c.client_id.is_none()
-            {
-                c.client_id = Some(id.to_vec());
-                self.by_client_id.entry(id.into_owned()).or_insert(idx);
-            }
-            // Escaping allocates: only when the value changes, not on every packet.
-            if let Some(h) = m.first_option(opt::HOSTNAME)
-                && c.hostname_raw.as_deref() != Some(h)
-            {
-                c.hostname_raw = Some(h.to_vec());
-                c.hostname = m.hostname().map(|h| escape_bytes(&h));
-            }
-            if let Some(v) = m.first_option(opt::VENDOR_CLASS)
-                && c.vendor_class_raw.as_deref() != Some(v)
-            {
-                c.vendor_class_raw = Some(v.to_vec());
-                c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v));
+        idx
+    }
+
+    fn new_client(&mut self, chaddr: &[u8], ts: Timestamp) -> usize {
+        let i = self.clients.len();
+        self.clients.push(Client {
+            chaddr: Chaddr::new(chaddr),
+            other_chaddrs: Vec::new(),
+            client_id: None,
+            hostname: None,
+            vendor_class: None,
+            hostname_seen: 0,
+            vendor_class_seen: 0,
+            exchanges: Vec::new(),
+            exchanges_dropped: 0,
+            first_seen: ts,
+            last_seen: ts,
+        });
+        self.by_chaddr.insert(Chaddr::new(chaddr), i as u32);
+        i
+    }
+
+    /// Client identifier, host name and vendor class from a client's message.
+    fn note_client_options(&mut self, idx: usize, m: &Message<'_>, client_id: Option<&[u8]>) {
+        let c = &mut self.clients[idx];
+        if let Some(id) = client_id
+            && c.client_id.is_none()
+        {
+            c.client_id = Some(id.into());
+            self.by_client_id.entry(id.into()).or_insert(idx as u32);
+        }
+        // Escaping allocates: only when the value changes, not on every packet.
+        if let Some(h) = m.first_option(opt::HOSTNAME) {
+            let seen = compact::fingerprint(&self.fingerprints, h);
+            if c.hostname.is_none() || c.hostname_seen != seen {
+                c.hostname_seen = seen;
+                c.hostname = m.hostname().map(|h| escape_bytes(&h).into());
             }
         }
-        idx
+        if let Some(v) = m.first_option(opt::VENDOR_CLASS) {
+            let seen = compact::fingerprint(&self.fingerprints, v);
+            if c.vendor_class.is_none() || c.vendor_class_seen != seen {
+                c.vendor_class_seen = seen;
+                c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v).into());
+            }
+        }
     }
 
     fn classify(m: &Message<'_>, dst: Ipv4Addr) -> Kind {
@@ -662,7 +693,7 @@ impl Analysis {
 
     /// Index into the client's `exchanges` of the open exchange for `xid`, if still kept.
     fn open_index(&self, client: usize, xid: u32) -> Option<usize> {
-        let number = *self.open.get(&(client, xid))?;
+        let number = *self.open.get(&(client as u32, xid))?;
         let kept = number.checked_sub(self.clients[client].exchanges_dropped)?;
         usize::try_from(kept).ok()
     }
@@ -671,7 +702,7 @@ impl Analysis {
     fn prune(&mut self, now: Timestamp) {
         let clients = &self.clients;
         self.open.retain(|&(client, xid), number| {
-            let c = &clients[client];
+            let c = &clients[client as usize];
             number
                 .checked_sub(c.exchanges_dropped)
                 .and_then(|i| c.exchanges.get(usize::try_from(i).ok()?))
@@ -698,32 +729,35 @@ impl Analysis {
             c.exchanges_dropped += 1;
         }
         let c = &mut self.clients[client];
-        c.exchanges.push(Exchange {
-            xid,
-            kind,
-            outcome: Outcome::Pending,
-            start: ts,
-            end: ts,
-            messages: Vec::new(),
-            messages_dropped: 0,
-            offers: Vec::new(),
-            server_id: None,
-            address: None,
-            lease_time: None,
-            t1: None,
-            t2: None,
-            retransmissions: 0,
-        });
+        push_compact(
+            &mut c.exchanges,
+            Exchange {
+                xid,
+                kind,
+                outcome: Outcome::Pending,
+                start: ts,
+                end: ts,
+                messages: Vec::with_capacity(kind.usual_messages()),
+                messages_dropped: 0,
+                offers: Vec::new(),
+                server_id: None,
+                address: None,
+                lease_time: None,
+                t1: None,
+                t2: None,
+                retransmissions: 0,
+            },
+        );
         let i = c.exchanges.len() - 1;
         let number = c.exchanges_dropped + i as u64;
-        self.open.insert((client, xid), number);
+        self.open.insert((client as u32, xid), number);
         i
     }
 
     fn observe_request(&mut self, client: usize, m: &Message<'_>, record: MessageRecord) {
         let ts = record.ts;
         let msg_type = record.msg_type;
-        self.by_xid.insert(m.xid, (client, ts));
+        self.by_xid.insert(m.xid, (client as u32, ts));
         let idx = match self.open_exchange(client, m.xid, ts, msg_type) {
             Some(i) => i,
             None => {
@@ -770,7 +804,6 @@ impl Analysis {
             prev.retransmissions += 1;
             prev.last_frame = record.frame;
             prev.last_ts = record.ts;
-            prev.secs = record.secs;
             ex.retransmissions += 1;
             return;
         }
@@ -862,7 +895,7 @@ impl Analysis {
             .by_xid
             .get(&m.xid)
             .filter(|(_, t)| recent(*t))
-            .map(|(c, _)| *c);
+            .map(|(c, _)| *c as usize);
         let own_xid = self.clients[client]
             .exchanges
             .iter()
@@ -897,6 +930,7 @@ impl Analysis {
     ) {
         if let Some(&(holder, since, end)) = self.leases.get(&addr) {
             let still_valid = end.is_none_or(|e| e > ts);
+            let holder = holder as usize;
             if holder != client && still_valid {
                 findings::duplicate_address(
                     &mut self.sink,
@@ -909,7 +943,7 @@ impl Analysis {
                 );
             }
         }
-        self.leases.insert(addr, (client, ts, lease_end));
+        self.leases.insert(addr, (client as u32, ts, lease_end));
     }
 
     fn server_for(&mut self, record: &MessageRecord) -> usize {
@@ -976,12 +1010,14 @@ impl Analysis {
 
     /// Client by chaddr.
     pub fn client(&self, chaddr: &[u8]) -> Option<&Client> {
-        self.by_chaddr.get(chaddr).map(|&i| &self.clients[i])
+        self.by_chaddr
+            .get(chaddr)
+            .map(|&i| &self.clients[i as usize])
     }
 
     /// Index in [`Analysis::clients`] of the client with this chaddr.
     pub fn client_index(&self, chaddr: &[u8]) -> Option<usize> {
-        self.by_chaddr.get(chaddr).copied()
+        self.by_chaddr.get(chaddr).map(|&i| i as usize)
     }
 
     /// Worst severity among findings.
@@ -1146,7 +1182,7 @@ fn note_offer(ex: &mut Exchange, record: &MessageRecord, server_id: Ipv4Addr, le
         latency_first_ms: first.map(|d| record.ts.millis_since(d.ts)),
         frame: record.frame,
     };
-    ex.offers.push(offer);
+    push_compact(&mut ex.offers, offer);
 }
 
 /// A message joined an exchange that was only settled for lack of news: it is open again.
@@ -1180,7 +1216,7 @@ fn settle(ex: &Exchange, gave_up: bool) -> Outcome {
 
 fn push_record(ex: &mut Exchange, record: MessageRecord) {
     if ex.messages.len() < MAX_MESSAGES_PER_EXCHANGE {
-        ex.messages.push(record);
+        push_compact(&mut ex.messages, record);
     } else {
         ex.messages_dropped += 1;
     }
