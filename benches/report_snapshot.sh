@@ -17,11 +17,11 @@ for f in captures/*.pcap captures/*.pcapng ../shared/captures/public/*; do
     for flags in "" "--expect-server 10.0.0.1" "--expect-server 192.168.1.1 --expect-subnet 10.0.0.0/8 --slow-ms 50"; do
         i=$((i + 1))
         # shellcheck disable=SC2086
-        "$bin" report -r "$f" $flags --format text >"$dir/$name.$i.txt" 2>&1 || true
+        "$bin" report -r "$f" $flags --format text >"$dir/$name.$i.txt" 2>"$dir/$name.$i.err" || true
         # shellcheck disable=SC2086
-        "$bin" report -r "$f" $flags --format csv >"$dir/$name.$i.csv" 2>&1 || true
+        "$bin" report -r "$f" $flags --format csv >"$dir/$name.$i.csv" 2>/dev/null || true
         # shellcheck disable=SC2086
-        "$bin" report -r "$f" $flags --format json 2>&1 |
+        "$bin" report -r "$f" $flags --format json 2>/dev/null |
             python3 -c 'import json,sys
 t=sys.stdin.read()
 try:

@@ -7,7 +7,7 @@ use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
 use dhcpscope::output::{decode, is_broken_pipe, report};
 use dhcpscope::pipeline::{ReadSummary, read_dhcp};
 use dhcpscope::source::{FileSource, FrameSource, SourceError};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -223,7 +223,13 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
                     ("capture", counters)
                 })
                 .collect();
-            report::write_json(&mut out, &analysis, &info, &extra)?;
+            // Indented for a person at a terminal, one line for programs and files.
+            let style = if args.pretty || io::stdout().is_terminal() {
+                report::JsonStyle::Pretty
+            } else {
+                report::JsonStyle::Compact
+            };
+            report::write_json_styled(&mut out, &analysis, &info, &extra, style)?;
         }
         ReportFormat::Csv => {
             report::write_csv(&mut out, &analysis)?;
