@@ -106,13 +106,78 @@ const NAK_STORM_WINDOW_SECS: i64 = 60;
 #[derive(Debug, Default)]
 pub(crate) struct FindingSink {
     findings: Vec<Finding>,
-    index: FastMap<(&'static str, Option<String>, Option<Ipv4Addr>), usize>,
+    index: FastMap<Key, usize>,
     /// DISCOVERs per second of capture time, for flood detection: (second, count, first frame).
     discover_second: (i64, u32),
     flood_seconds: Vec<(i64, u32)>,
     /// Recent NAK times per client.
     naks: FastMap<usize, Vec<Timestamp>>,
     storms: Vec<(usize, usize, Timestamp)>,
+}
+
+/// What repeats of a finding merge on: code, client MAC, server.
+type Key = (&'static str, Option<String>, Option<Ipv4Addr>);
+
+/// Counts a repeat of the finding at `existing`, or adds a new one; returns the new one's
+/// key and index for the caller's index.
+fn merge(
+    findings: &mut Vec<Finding>,
+    existing: Option<usize>,
+    rule: Rule,
+    key: Key,
+    frame: u64,
+    message: impl FnOnce() -> String,
+) -> Option<(Key, usize)> {
+    if let Some(i) = existing {
+        let f = &mut findings[i];
+        f.count += 1;
+        if f.frames.len() < MAX_FRAMES && !f.frames.contains(&frame) {
+            f.frames.push(frame);
+        }
+        return None;
+    }
+    let i = findings.len();
+    findings.push(Finding {
+        severity: rule.severity,
+        code: rule.code,
+        message: message(),
+        client: key.1.clone(),
+        server: key.2,
+        frames: vec![frame],
+        count: 1,
+        rfc: rule.rfc,
+    });
+    Some((key, i))
+}
+
+/// The findings of [`FindingSink::collect`]: the sink's own, copied, plus those that need
+/// the whole picture, merged through the sink's index and a small one of their own (the
+/// sink's index is not copied: it has an entry per finding).
+struct Collected<'a> {
+    findings: Vec<Finding>,
+    base: &'a FastMap<Key, usize>,
+    extra: FastMap<Key, usize>,
+}
+
+impl Collected<'_> {
+    fn add(
+        &mut self,
+        rule: Rule,
+        client: Option<String>,
+        server: Option<Ipv4Addr>,
+        frame: u64,
+        message: impl FnOnce() -> String,
+    ) {
+        let key = (rule.code, client, server);
+        let existing = self
+            .base
+            .get(&key)
+            .or_else(|| self.extra.get(&key))
+            .copied();
+        if let Some((key, i)) = merge(&mut self.findings, existing, rule, key, frame, message) {
+            self.extra.insert(key, i);
+        }
+    }
 }
 
 impl FindingSink {
@@ -125,25 +190,10 @@ impl FindingSink {
         message: impl FnOnce() -> String,
     ) {
         let key = (rule.code, client, server);
-        if let Some(&i) = self.index.get(&key) {
-            let f = &mut self.findings[i];
-            f.count += 1;
-            if f.frames.len() < MAX_FRAMES && !f.frames.contains(&frame) {
-                f.frames.push(frame);
-            }
-            return;
+        let existing = self.index.get(&key).copied();
+        if let Some((key, i)) = merge(&mut self.findings, existing, rule, key, frame, message) {
+            self.index.insert(key, i);
         }
-        self.index.insert(key.clone(), self.findings.len());
-        self.findings.push(Finding {
-            severity: rule.severity,
-            code: rule.code,
-            message: message(),
-            client: key.1,
-            server: key.2,
-            frames: vec![frame],
-            count: 1,
-            rfc: rule.rfc,
-        });
     }
 
     pub(crate) fn discover_seen(&mut self, ts: Timestamp) {
@@ -182,10 +232,10 @@ impl FindingSink {
         servers: &[Server],
         e: &Expectations,
     ) -> Vec<Finding> {
-        let mut out = FindingSink {
+        let mut out = Collected {
             findings: self.findings.clone(),
-            index: self.index.clone(),
-            ..FindingSink::default()
+            base: &self.index,
+            extra: FastMap::default(),
         };
         for s in servers.iter().filter(|s| s.expected == Some(false)) {
             let mac = s
@@ -341,7 +391,7 @@ fn malformation(m: &Message<'_>, r: &MessageRecord) -> Option<String> {
             Warning::Truncated { .. }
             | Warning::TruncatedOption { .. }
             | Warning::MissingLength { .. }
-            | Warning::MissingEnd { .. } => !r.snaplen_cut,
+            | Warning::MissingEnd { .. } => !r.snaplen_cut(),
             _ => true,
         })
         .map(ToString::to_string)
@@ -506,7 +556,7 @@ fn check_format(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
 fn check_lease_time(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
     let r = c.record;
     let needed = c.is(MessageType::OFFER) || (c.is(MessageType::ACK) && !c.answers_inform());
-    if needed && r.lease_time.is_none() {
+    if needed && r.lease_time().is_none() {
         sink.add(NO_LEASE_TIME, None, c.sid(), r.frame, || {
             format!(
                 "{} from {} to {} has no lease time (option 51)",
@@ -533,7 +583,7 @@ fn check_inform_answer(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
                 )
             });
         }
-        if let Some(l) = r.lease_time {
+        if let Some(l) = r.lease_time() {
             sink.add(INFORM_ACK_LEASE_TIME, None, c.sid(), r.frame, || {
                 format!(
                     "ACK to INFORM from {} carries a lease time ({l} s)",
@@ -645,7 +695,7 @@ fn check_against_request(sink: &mut FindingSink, c: &ReplyContext<'_, '_>, s: &M
     let r = c.record;
     let ty = || r.type_name();
     let sid = c.sid();
-    if s.has_client_id && c.message.first_option(opt::CLIENT_ID).is_none() {
+    if s.has_client_id() && c.message.first_option(opt::CLIENT_ID).is_none() {
         sink.add(CLIENT_ID_NOT_ECHOED, None, sid, r.frame, || {
             format!(
                 "{} from {} does not echo the client identifier",
@@ -668,7 +718,7 @@ fn check_against_request(sink: &mut FindingSink, c: &ReplyContext<'_, '_>, s: &M
     }
     // RFC 2131 §4.1: a request with a non-zero ciaddr (RENEW, INFORM) is answered by
     // unicast to ciaddr, whatever its broadcast flag says.
-    if s.broadcast
+    if s.broadcast()
         && s.ciaddr.is_unspecified()
         && r.dst_port == 68
         && r.giaddr.is_unspecified()
@@ -723,7 +773,7 @@ fn check_against_request(sink: &mut FindingSink, c: &ReplyContext<'_, '_>, s: &M
         });
     }
     let threshold = c.expectations.slow_reply_ms;
-    if let Some(l) = r.latency_ms
+    if let Some(l) = r.latency_ms()
         && l > threshold
     {
         sink.add(SLOW_REPLY, None, sid, r.frame, || {
@@ -739,7 +789,7 @@ fn check_against_request(sink: &mut FindingSink, c: &ReplyContext<'_, '_>, s: &M
 /// RFC 2131 §4.4.5: T1 < T2 < lease.
 fn check_lease_timers(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
     let m = c.message;
-    let lease = c.record.lease_time;
+    let lease = c.record.lease_time();
     let (t1, t2) = (m.renewal_time(), m.rebinding_time());
     let bad = match (t1, t2, lease) {
         (Some(a), Some(b), _) if a >= b => true,

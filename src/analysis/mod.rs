@@ -136,42 +136,54 @@ impl Outcome {
     }
 }
 
-/// One DHCP message as the views need it: small, no copy of the packet.
+/// One DHCP message as the views need it: small (120 bytes; a capture of a million
+/// messages keeps a million of them), no copy of the packet. Values only some messages
+/// carry are packed behind accessors ([`MessageRecord::latency_ms`], `lease_time`,
+/// `src_mac`, `last_ts`, `broadcast`, `snaplen_cut`, `has_client_id`).
 #[derive(Debug, Clone)]
 pub struct MessageRecord {
     pub frame: u64,
     pub ts: Timestamp,
-    /// Fractional digits of the source's timestamps.
-    pub ts_digits: u8,
-    pub op: u8,
-    pub msg_type: Option<MessageType>,
-    pub src_mac: Option<[u8; 6]>,
+    /// Frame of the last retransmission (equal to `frame` when none).
+    pub last_frame: u64,
+    /// Latency in ms, NaN when none.
+    latency: f64,
+    pub server_id: Option<Ipv4Addr>,
+    pub requested_ip: Option<Ipv4Addr>,
     pub src_ip: Ipv4Addr,
     pub dst_ip: Ipv4Addr,
-    pub src_port: u16,
-    pub dst_port: u16,
-    pub server_id: Option<Ipv4Addr>,
     pub ciaddr: Ipv4Addr,
     pub yiaddr: Ipv4Addr,
     pub giaddr: Ipv4Addr,
-    pub requested_ip: Option<Ipv4Addr>,
-    pub lease_time: Option<u32>,
-    pub broadcast: bool,
     /// Retransmissions folded into this record (same type, same xid).
     pub retransmissions: u32,
-    /// Frame and time of the last retransmission (equal to `frame`/`ts` when none).
-    pub last_frame: u64,
-    pub last_ts: Timestamp,
-    /// Latency from the client message this reply answers (last transmission), in ms.
-    pub latency_ms: Option<f64>,
+    /// Option 51 when [`flags::LEASE`] is set.
+    lease: u32,
+    /// Time of the last retransmission after `ts`: seconds (clamped to ±68 years) and nanos.
+    last_delta_secs: i32,
+    last_nanos: u32,
+    pub src_port: u16,
+    pub dst_port: u16,
     /// Decoder warnings on this packet.
     pub warnings: u16,
-    /// The capture kept fewer bytes than the frame had (snaplen).
-    pub snaplen_cut: bool,
-    /// The message carried a client identifier (option 61).
-    pub has_client_id: bool,
     /// VLAN tags of the frame, outer first (0: none); with giaddr, the [`Segment`].
     vlans: [u16; 3],
+    pub msg_type: Option<MessageType>,
+    /// Source MAC when [`flags::MAC`] is set.
+    mac: [u8; 6],
+    /// Fractional digits of the source's timestamps.
+    pub ts_digits: u8,
+    pub op: u8,
+    flags: u8,
+}
+
+/// Bits of [`MessageRecord`]'s `flags`.
+mod flags {
+    pub const LEASE: u8 = 1;
+    pub const MAC: u8 = 2;
+    pub const BROADCAST: u8 = 4;
+    pub const SNAPLEN_CUT: u8 = 8;
+    pub const CLIENT_ID: u8 = 16;
 }
 
 /// A broadcast domain as a capture sees it: the VLAN tags of the frame and the relay
@@ -202,6 +214,61 @@ impl std::fmt::Display for Segment {
 impl MessageRecord {
     pub fn is_reply(&self) -> bool {
         self.op == 2
+    }
+
+    fn flag(&self, bit: u8) -> bool {
+        self.flags & bit != 0
+    }
+
+    /// Latency from the client message this reply answers (last transmission), in ms.
+    pub fn latency_ms(&self) -> Option<f64> {
+        (!self.latency.is_nan()).then_some(self.latency)
+    }
+
+    fn set_latency_ms(&mut self, ms: f64) {
+        self.latency = ms;
+    }
+
+    /// Lease time (option 51).
+    pub fn lease_time(&self) -> Option<u32> {
+        self.flag(flags::LEASE).then_some(self.lease)
+    }
+
+    /// Ethernet source address, when the link has one.
+    pub fn src_mac(&self) -> Option<[u8; 6]> {
+        self.flag(flags::MAC).then_some(self.mac)
+    }
+
+    /// Time of the last retransmission (`ts` when none).
+    pub fn last_ts(&self) -> Timestamp {
+        Timestamp::new(
+            self.ts.secs.saturating_add(i64::from(self.last_delta_secs)),
+            self.last_nanos,
+        )
+    }
+
+    /// A retransmission of this message was seen in `frame` at `ts`.
+    fn retransmitted(&mut self, frame: u64, ts: Timestamp) {
+        self.retransmissions += 1;
+        self.last_frame = frame;
+        let delta = ts.secs.saturating_sub(self.ts.secs);
+        self.last_delta_secs = delta.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        self.last_nanos = ts.nanos;
+    }
+
+    /// The broadcast flag was set.
+    pub fn broadcast(&self) -> bool {
+        self.flag(flags::BROADCAST)
+    }
+
+    /// The capture kept fewer bytes than the frame had (snaplen).
+    pub fn snaplen_cut(&self) -> bool {
+        self.flag(flags::SNAPLEN_CUT)
+    }
+
+    /// The message carried a client identifier (option 61).
+    pub fn has_client_id(&self) -> bool {
+        self.flag(flags::CLIENT_ID)
     }
 
     /// The broadcast domain it was captured on: VLAN tags and relay.
@@ -363,7 +430,7 @@ impl Server {
         e: &Expectations,
     ) {
         if !duplicate {
-            if let Some(l) = record.latency_ms {
+            if let Some(l) = record.latency_ms() {
                 self.latencies_ms.push(l);
             }
             match record.msg_type {
@@ -375,7 +442,7 @@ impl Server {
         }
         // The relay's MAC and address are not the server's: the relay shows as giaddr.
         if leg != Leg::RelayToClient {
-            if let Some(mac) = record.src_mac {
+            if let Some(mac) = record.src_mac() {
                 push_unique(&mut self.macs, mac, 16);
             }
             push_unique(&mut self.ips, record.src_ip, 16);
@@ -398,7 +465,7 @@ impl Server {
                     push_unique(&mut self.dns, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
                 }
             }
-            if let Some(l) = record.lease_time {
+            if let Some(l) = record.lease_time() {
                 push_unique(&mut self.lease_times, l, 16);
             }
         }
@@ -454,7 +521,9 @@ pub struct Analysis {
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
     by_chaddr: FastMap<Chaddr, u32>,
-    by_client_id: FastMap<Box<[u8]>, u32>,
+    /// Fingerprint of a client identifier → the client that has it (checked against the
+    /// client's own copy, so the map keeps no second copy of every identifier).
+    by_client_id: FastMap<u64, u32>,
     /// (client, xid) → index into that client's `exchanges`.
     /// (client, xid) → number of that client's exchange counted from its first, dropped ones
     /// included (so dropping the oldest needs no renumbering).
@@ -465,7 +534,7 @@ pub struct Analysis {
     /// xid → (client, time) of the latest client message with that xid.
     by_xid: FastMap<u32, (u32, Timestamp)>,
     /// Address → (client, time of ACK, lease end) for duplicate-address detection.
-    leases: FastMap<Ipv4Addr, (u32, Timestamp, Option<Timestamp>)>,
+    leases: FastMap<Ipv4Addr, Lease>,
     /// Seeds the fingerprints of hostnames and vendor classes.
     fingerprints: foldhash::fast::RandomState,
     sink: FindingSink,
@@ -519,31 +588,35 @@ impl Analysis {
 
     fn record(&self, p: &Packet<'_>) -> MessageRecord {
         let m = &p.dhcp;
+        let lease = m.lease_time();
+        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
+        let flags = bit(lease.is_some(), flags::LEASE)
+            | bit(p.udp.src_mac.is_some(), flags::MAC)
+            | bit(m.broadcast(), flags::BROADCAST)
+            | bit(
+                p.frame.orig_len as usize > p.frame.data.len(),
+                flags::SNAPLEN_CUT,
+            )
+            | bit(m.first_option(opt::CLIENT_ID).is_some(), flags::CLIENT_ID);
         MessageRecord {
             frame: p.frame.number,
             ts: p.frame.ts,
-            ts_digits: p.frame.ts_digits,
-            op: m.op,
-            msg_type: m.message_type(),
-            src_mac: p.udp.src_mac,
+            last_frame: p.frame.number,
+            latency: f64::NAN,
+            server_id: m.server_id(),
+            requested_ip: m.requested_ip(),
             src_ip: p.udp.src_ip,
             dst_ip: p.udp.dst_ip,
-            src_port: p.udp.src_port,
-            dst_port: p.udp.dst_port,
-            server_id: m.server_id(),
             ciaddr: m.ciaddr,
             yiaddr: m.yiaddr,
             giaddr: m.giaddr,
-            requested_ip: m.requested_ip(),
-            lease_time: m.lease_time(),
-            broadcast: m.broadcast(),
             retransmissions: 0,
-            last_frame: p.frame.number,
-            last_ts: p.frame.ts,
-            latency_ms: None,
+            lease: lease.unwrap_or(0),
+            last_delta_secs: 0,
+            last_nanos: p.frame.ts.nanos,
+            src_port: p.udp.src_port,
+            dst_port: p.udp.dst_port,
             warnings: (m.warnings.len() + p.udp.warnings.len()).min(usize::from(u16::MAX)) as u16,
-            snaplen_cut: p.frame.orig_len as usize > p.frame.data.len(),
-            has_client_id: m.first_option(opt::CLIENT_ID).is_some(),
             vlans: {
                 let mut v = [0u16; 3];
                 for (slot, id) in v.iter_mut().zip(p.udp.vlans.as_slice()) {
@@ -551,15 +624,21 @@ impl Analysis {
                 }
                 v
             },
+            msg_type: m.message_type(),
+            mac: p.udp.src_mac.unwrap_or_default(),
+            ts_digits: p.frame.ts_digits,
+            op: m.op,
+            flags,
         }
     }
 
     fn client_for(&mut self, m: &Message<'_>, ts: Timestamp) -> usize {
         let chaddr = m.chaddr();
         let client_id = m.client_id().filter(|_| m.op == 1);
-        let by_id = client_id
-            .as_deref()
-            .and_then(|id| self.by_client_id.get(id).copied());
+        let by_id = client_id.as_deref().and_then(|id| {
+            let i = *self.by_client_id.get(&self.client_id_key(id))?;
+            (self.clients[i as usize].client_id.as_deref() == Some(id)).then_some(i)
+        });
         // The chaddr is looked up only when the client-id did not name the client.
         let known = by_id
             .map(|i| (i as usize, true))
@@ -584,6 +663,10 @@ impl Analysis {
         let c = &mut self.clients[idx];
         c.last_seen = c.last_seen.max(ts);
         idx
+    }
+
+    fn client_id_key(&self, id: &[u8]) -> u64 {
+        compact::fingerprint(&self.fingerprints, id)
     }
 
     fn new_client(&mut self, chaddr: &[u8], ts: Timestamp) -> usize {
@@ -612,7 +695,8 @@ impl Analysis {
             && c.client_id.is_none()
         {
             c.client_id = Some(id.into());
-            self.by_client_id.entry(id.into()).or_insert(idx as u32);
+            let key = compact::fingerprint(&self.fingerprints, id);
+            self.by_client_id.entry(key).or_insert(idx as u32);
         }
         // Escaping allocates: only when the value changes, not on every packet.
         if let Some(h) = m.first_option(opt::HOSTNAME) {
@@ -795,15 +879,13 @@ impl Analysis {
             .rev()
             .find(|r| {
                 !r.is_reply()
-                    && r.src_mac == record.src_mac
+                    && r.src_mac() == record.src_mac()
                     && r.src_port == record.src_port
                     && r.giaddr == record.giaddr
             })
             .filter(|r| r.msg_type == msg_type)
         {
-            prev.retransmissions += 1;
-            prev.last_frame = record.frame;
-            prev.last_ts = record.ts;
+            prev.retransmitted(record.frame, record.ts);
             ex.retransmissions += 1;
             return;
         }
@@ -839,7 +921,7 @@ impl Analysis {
         let duplicate = leg == Leg::RelayToClient && relayed_original_seen(ex, &record);
         let solicit = solicit(ex, leg).cloned();
         if let Some(s) = &solicit {
-            record.latency_ms = Some(ts.millis_since(s.last_ts));
+            record.set_latency_ms(ts.millis_since(s.last_ts()));
         }
         findings::check_reply(
             &mut self.sink,
@@ -866,13 +948,10 @@ impl Analysis {
         let acked = (record.msg_type == Some(MessageType::ACK) && ex.kind != Kind::Inform)
             .then_some(ex.address)
             .flatten();
-        let lease_end = record
-            .lease_time
-            .filter(|l| *l != u32::MAX)
-            .map(|l| Timestamp::new(ts.secs.saturating_add(i64::from(l)), ts.nanos));
+        let lease = record.lease_time().unwrap_or(u32::MAX);
         push_record(ex, record);
         if let Some(addr) = acked {
-            self.note_lease(client, addr, ts, lease_end);
+            self.note_lease(client, addr, ts, lease);
         }
     }
 
@@ -921,16 +1000,11 @@ impl Analysis {
         self.new_exchange(client, m.xid, kind, ts)
     }
 
-    fn note_lease(
-        &mut self,
-        client: usize,
-        addr: Ipv4Addr,
-        ts: Timestamp,
-        lease_end: Option<Timestamp>,
-    ) {
-        if let Some(&(holder, since, end)) = self.leases.get(&addr) {
-            let still_valid = end.is_none_or(|e| e > ts);
-            let holder = holder as usize;
+    /// `client` was ACKed `addr` at `ts` for `lease` seconds (`u32::MAX`: none or infinite).
+    fn note_lease(&mut self, client: usize, addr: Ipv4Addr, ts: Timestamp, lease: u32) {
+        if let Some(held) = self.leases.get(&addr) {
+            let still_valid = held.end().is_none_or(|e| e > ts);
+            let (holder, since) = (held.client as usize, held.since);
             if holder != client && still_valid {
                 findings::duplicate_address(
                     &mut self.sink,
@@ -943,7 +1017,14 @@ impl Analysis {
                 );
             }
         }
-        self.leases.insert(addr, (client as u32, ts, lease_end));
+        self.leases.insert(
+            addr,
+            Lease {
+                client: client as u32,
+                secs: lease,
+                since: ts,
+            },
+        );
     }
 
     fn server_for(&mut self, record: &MessageRecord) -> usize {
@@ -1040,6 +1121,26 @@ impl Analysis {
     }
 }
 
+/// An address ACKed to a client, for duplicate-address detection.
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    client: u32,
+    /// Lease time; `u32::MAX` when none was given or it is infinite.
+    secs: u32,
+    since: Timestamp,
+}
+
+impl Lease {
+    fn end(&self) -> Option<Timestamp> {
+        (self.secs != u32::MAX).then(|| {
+            Timestamp::new(
+                self.since.secs.saturating_add(i64::from(self.secs)),
+                self.since.nanos,
+            )
+        })
+    }
+}
+
 /// Which leg of a relayed conversation a message travels on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Leg {
@@ -1133,7 +1234,7 @@ fn apply_reply(
             } else {
                 Some(record.yiaddr).filter(|a| !a.is_unspecified())
             };
-            ex.lease_time = record.lease_time;
+            ex.lease_time = record.lease_time();
             ex.t1 = m.renewal_time();
             ex.t2 = m.rebinding_time();
         }
@@ -1176,9 +1277,9 @@ fn note_offer(ex: &mut Exchange, record: &MessageRecord, server_id: Ipv4Addr, le
         .or_else(|| discovers().next());
     let offer = Offer {
         server_id,
-        server_mac: record.src_mac.filter(|_| leg != Leg::RelayToClient),
+        server_mac: record.src_mac().filter(|_| leg != Leg::RelayToClient),
         yiaddr: record.yiaddr,
-        latency_ms: record.latency_ms,
+        latency_ms: record.latency_ms(),
         latency_first_ms: first.map(|d| record.ts.millis_since(d.ts)),
         frame: record.frame,
     };

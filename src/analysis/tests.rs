@@ -836,7 +836,7 @@ fn a_routed_copy_on_another_segment_is_not_a_retransmission() {
     let legs: Vec<(Option<[u8; 6]>, u32)> = e
         .messages
         .iter()
-        .map(|m| (m.src_mac, m.retransmissions))
+        .map(|m| (m.src_mac(), m.retransmissions))
         .collect();
     assert_eq!(legs, [(Some(CLIENT), 1), (Some(RELAY_UP_MAC), 0)]);
 }

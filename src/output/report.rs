@@ -223,14 +223,14 @@ fn message_out<'c>(
             digits: m.ts_digits,
         },
         msg_type: m.type_name(),
-        src_mac: m.src_mac.as_ref().map(|m| Small::mac(m)),
+        src_mac: m.src_mac().as_ref().map(|m| Small::mac(m)),
         src_ip: Small::ip(m.src_ip),
         dst_ip: Small::ip(m.dst_ip),
         server_id: m.server_id.map(Small::ip),
         yiaddr: (!m.yiaddr.is_unspecified()).then(|| Small::ip(m.yiaddr)),
         retransmissions: m.retransmissions,
         last_frame: m.last_frame,
-        latency_ms: ms(m.latency_ms),
+        latency_ms: ms(m.latency_ms()),
     }
 }
 
