@@ -564,7 +564,8 @@ impl Analysis {
         }
         // Leasequery (RFC 4388) is relay-to-server bookkeeping about other clients, not a
         // client's exchange: its replies name chaddrs nobody asked for.
-        if m.message_type().is_some_and(|t| (10..=17).contains(&t.0)) {
+        let o = Options::of(m);
+        if o.message_type.is_some_and(|t| (10..=17).contains(&t.0)) {
             return;
         }
         self.finished = false;
@@ -577,8 +578,8 @@ impl Analysis {
             self.since_prune = 0;
             self.prune(ts);
         }
-        let record = self.record(p);
-        let client = self.client_for(m, ts);
+        let record = self.record(p, &o);
+        let client = self.client_for(m, &o, ts);
         if m.op == 1 {
             self.observe_request(client, m, record);
         } else {
@@ -586,9 +587,9 @@ impl Analysis {
         }
     }
 
-    fn record(&self, p: &Packet<'_>) -> MessageRecord {
+    fn record(&self, p: &Packet<'_>, o: &Options<'_>) -> MessageRecord {
         let m = &p.dhcp;
-        let lease = m.lease_time();
+        let lease = o.lease_time;
         let bit = |on: bool, bit: u8| if on { bit } else { 0 };
         let flags = bit(lease.is_some(), flags::LEASE)
             | bit(p.udp.src_mac.is_some(), flags::MAC)
@@ -597,14 +598,14 @@ impl Analysis {
                 p.frame.orig_len as usize > p.frame.data.len(),
                 flags::SNAPLEN_CUT,
             )
-            | bit(m.first_option(opt::CLIENT_ID).is_some(), flags::CLIENT_ID);
+            | bit(o.client_id.is_some(), flags::CLIENT_ID);
         MessageRecord {
             frame: p.frame.number,
             ts: p.frame.ts,
             last_frame: p.frame.number,
             latency: f64::NAN,
-            server_id: m.server_id(),
-            requested_ip: m.requested_ip(),
+            server_id: o.server_id,
+            requested_ip: o.requested_ip,
             src_ip: p.udp.src_ip,
             dst_ip: p.udp.dst_ip,
             ciaddr: m.ciaddr,
@@ -624,7 +625,7 @@ impl Analysis {
                 }
                 v
             },
-            msg_type: m.message_type(),
+            msg_type: o.message_type,
             mac: p.udp.src_mac.unwrap_or_default(),
             ts_digits: p.frame.ts_digits,
             op: m.op,
@@ -632,9 +633,15 @@ impl Analysis {
         }
     }
 
-    fn client_for(&mut self, m: &Message<'_>, ts: Timestamp) -> usize {
+    fn client_for(&mut self, m: &Message<'_>, o: &Options<'_>, ts: Timestamp) -> usize {
         let chaddr = m.chaddr();
-        let client_id = m.client_id().filter(|_| m.op == 1);
+        // Joined (RFC 3396) only when it was split: the usual case borrows the packet.
+        let client_id = match o.client_id {
+            Some(_) if o.client_id_split => m.client_id(),
+            Some(id) => Some(std::borrow::Cow::Borrowed(id)),
+            None => None,
+        }
+        .filter(|_| m.op == 1);
         let by_id = client_id.as_deref().and_then(|id| {
             let i = *self.by_client_id.get(&self.client_id_key(id))?;
             (self.clients[i as usize].client_id.as_deref() == Some(id)).then_some(i)
@@ -658,7 +665,7 @@ impl Analysis {
             None => self.new_client(chaddr, ts),
         };
         if m.op == 1 {
-            self.note_client_options(idx, m, client_id.as_deref());
+            self.note_client_options(idx, m, o, client_id.as_deref());
         }
         let c = &mut self.clients[idx];
         c.last_seen = c.last_seen.max(ts);
@@ -689,7 +696,13 @@ impl Analysis {
     }
 
     /// Client identifier, host name and vendor class from a client's message.
-    fn note_client_options(&mut self, idx: usize, m: &Message<'_>, client_id: Option<&[u8]>) {
+    fn note_client_options(
+        &mut self,
+        idx: usize,
+        m: &Message<'_>,
+        o: &Options<'_>,
+        client_id: Option<&[u8]>,
+    ) {
         let c = &mut self.clients[idx];
         if let Some(id) = client_id
             && c.client_id.is_none()
@@ -699,14 +712,14 @@ impl Analysis {
             self.by_client_id.entry(key).or_insert(idx as u32);
         }
         // Escaping allocates: only when the value changes, not on every packet.
-        if let Some(h) = m.first_option(opt::HOSTNAME) {
+        if let Some(h) = o.hostname {
             let seen = compact::fingerprint(&self.fingerprints, h);
             if c.hostname.is_none() || c.hostname_seen != seen {
                 c.hostname_seen = seen;
                 c.hostname = m.hostname().map(|h| escape_bytes(&h).into());
             }
         }
-        if let Some(v) = m.first_option(opt::VENDOR_CLASS) {
+        if let Some(v) = o.vendor_class {
             let seen = compact::fingerprint(&self.fingerprints, v);
             if c.vendor_class.is_none() || c.vendor_class_seen != seen {
                 c.vendor_class_seen = seen;
@@ -1118,6 +1131,60 @@ impl Analysis {
         });
         a.finish();
         (a, summary)
+    }
+}
+
+/// The options the analysis reads on every packet, found in one walk over the option list
+/// (each accessor of `Message` walks it again). Each is the first occurrence, as
+/// `Message::first_option` finds it.
+#[derive(Default)]
+struct Options<'a> {
+    message_type: Option<MessageType>,
+    server_id: Option<Ipv4Addr>,
+    requested_ip: Option<Ipv4Addr>,
+    lease_time: Option<u32>,
+    client_id: Option<&'a [u8]>,
+    /// Option 61 came in several parts (RFC 3396): read it joined.
+    client_id_split: bool,
+    hostname: Option<&'a [u8]>,
+    vendor_class: Option<&'a [u8]>,
+}
+
+impl<'a> Options<'a> {
+    fn of(m: &Message<'a>) -> Self {
+        let mut first: [Option<&'a [u8]>; 4] = [None; 4];
+        let mut o = Options::default();
+        for opt in &m.options {
+            let slot = match opt.code {
+                opt::MESSAGE_TYPE => &mut first[0],
+                opt::SERVER_ID => &mut first[1],
+                opt::REQUESTED_IP => &mut first[2],
+                opt::LEASE_TIME => &mut first[3],
+                opt::CLIENT_ID => {
+                    o.client_id_split |= o.client_id.is_some();
+                    &mut o.client_id
+                }
+                opt::HOSTNAME => &mut o.hostname,
+                opt::VENDOR_CLASS => &mut o.vendor_class,
+                _ => continue,
+            };
+            slot.get_or_insert(opt.data);
+        }
+        let ip = |d: Option<&[u8]>| match d? {
+            &[a, b, c, d] => Some(Ipv4Addr::new(a, b, c, d)),
+            _ => None,
+        };
+        o.message_type = match first[0] {
+            Some(&[t]) => Some(MessageType(t)),
+            _ => None,
+        };
+        o.server_id = ip(first[1]);
+        o.requested_ip = ip(first[2]);
+        o.lease_time = match first[3] {
+            Some(&[a, b, c, d]) => Some(u32::from_be_bytes([a, b, c, d])),
+            _ => None,
+        };
+        o
     }
 }
 
