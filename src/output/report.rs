@@ -367,12 +367,12 @@ pub fn write_json_styled(
             src,
             extra,
         )?,
-        JsonStyle::Compact => {
-            json_document(&mut serde_json::Serializer::new(&mut *out), a, src, extra)?
-        }
+        JsonStyle::Compact => compact::document(out, a, src, extra)?,
     }
     out.write_all(b"\n")
 }
+
+mod compact;
 
 fn json_document<W: Write, F: serde_json::ser::Formatter>(
     ser: &mut serde_json::Serializer<W, F>,
@@ -388,15 +388,7 @@ fn json_document<W: Write, F: serde_json::ser::Formatter>(
         "read_error",
         &src.summary.error.as_ref().map(ToString::to_string),
     )?;
-    let expectations = json!({
-        "servers": a.expectations.servers.iter().map(|s| match s {
-            crate::analysis::config::ServerRef::Ip(ip) => ip.to_string(),
-            crate::analysis::config::ServerRef::Mac(m) => colon_hex(m),
-        }).collect::<Vec<_>>(),
-        "subnets": a.expectations.subnets.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "slow_reply_ms": a.expectations.slow_reply_ms,
-    });
-    m.serialize_entry("expectations", &expectations)?;
+    m.serialize_entry("expectations", &expectations_json(a))?;
     let cache = RefCell::new((Rfc3339Cache::default(), String::new()));
     m.serialize_entry(
         "clients",
@@ -409,6 +401,17 @@ fn json_document<W: Write, F: serde_json::ser::Formatter>(
     }
     SerializeMap::end(m)?;
     Ok(())
+}
+
+fn expectations_json(a: &Analysis) -> Json {
+    json!({
+        "servers": a.expectations.servers.iter().map(|s| match s {
+            crate::analysis::config::ServerRef::Ip(ip) => ip.to_string(),
+            crate::analysis::config::ServerRef::Mac(m) => colon_hex(m),
+        }).collect::<Vec<_>>(),
+        "subnets": a.expectations.subnets.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "slow_reply_ms": a.expectations.slow_reply_ms,
+    })
 }
 
 /// `0x` and eight lowercase hex digits.
@@ -837,6 +840,54 @@ mod tests {
             s.clear();
             text::push_hex(&mut s, &bytes);
             proptest::prop_assert_eq!(&s, &crate::dhcp::options::hex(&bytes));
+        }
+    }
+
+    /// The hand-written compact document equals serde_json's compact rendering of the
+    /// streamed document, byte for byte: on generated traffic and on every capture of ours
+    /// (hostile hostnames, relays, truncation).
+    #[test]
+    fn compact_json_is_what_serde_json_writes() {
+        let mut pcap = Vec::new();
+        crate::synth::write_capture(&mut pcap, 300, 3).unwrap();
+        let mut inputs: Vec<(String, Vec<u8>)> = vec![("synthetic".into(), pcap)];
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/captures");
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng")
+            {
+                inputs.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+        assert!(inputs.len() > 10, "captures not found in {dir}");
+        for (name, bytes) in inputs {
+            let Ok(mut source) = FileSource::from_reader(&name, std::io::Cursor::new(bytes)) else {
+                continue;
+            };
+            let (a, summary) = Analysis::run(&mut source, Expectations::default());
+            let info = SourceInfo {
+                name: &name,
+                summary: &summary,
+            };
+            let extra = [("capture", serde_json::json!({"received": 3}))];
+            let mut ours = Vec::new();
+            write_json_styled(&mut ours, &a, &info, &extra, JsonStyle::Compact).unwrap();
+            let mut serde = Vec::new();
+            json_document(
+                &mut serde_json::Serializer::new(&mut serde),
+                &a,
+                &info,
+                &extra,
+            )
+            .unwrap();
+            serde.push(b'\n');
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&serde),
+                "{name}"
+            );
         }
     }
 
