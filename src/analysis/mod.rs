@@ -136,7 +136,7 @@ impl Outcome {
     }
 }
 
-/// One DHCP message as the views need it: small (120 bytes; a capture of a million
+/// One DHCP message as the views need it: small (112 bytes; a capture of a million
 /// messages keeps a million of them), no copy of the packet. Values only some messages
 /// carry are packed behind accessors ([`MessageRecord::latency_ms`], `lease_time`,
 /// `src_mac`, `last_ts`, `broadcast`, `snaplen_cut`, `has_client_id`).
