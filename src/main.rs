@@ -10,7 +10,7 @@ use dhcpscope::pipeline::{ReadControl, ReadOptions, ReadSource, ReadSummary, rea
 use dhcpscope::probe::{ProbeConfig, Status};
 use dhcpscope::source::{FileSource, SourceError};
 use dhcpscope::tui::TuiConfig;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -241,7 +241,13 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
                     ("capture", counters)
                 })
                 .collect();
-            report::write_json(&mut out, &analysis, &info, &extra)?;
+            // Indented for a person at a terminal, one line for programs and files.
+            let style = if args.pretty || io::stdout().is_terminal() {
+                report::JsonStyle::Pretty
+            } else {
+                report::JsonStyle::Compact
+            };
+            report::write_json_styled(&mut out, &analysis, &info, &extra, style)?;
         }
         ReportFormat::Csv => {
             report::write_csv(&mut out, &analysis)?;
