@@ -95,6 +95,12 @@ pub enum LiveError {
     Open { interface: String, detail: String },
     #[error("sending on {interface} failed: {detail}")]
     Send { interface: String, detail: String },
+    #[error("{0}")]
+    Privilege(#[from] crate::privilege::PrivilegeError),
+    #[error("cannot list the interfaces: {0}")]
+    List(String),
+    #[error("{0}")]
+    Io(#[from] io::Error),
 }
 
 impl LiveError {
@@ -485,7 +491,7 @@ pub fn check_injectable(name: &str) -> Result<InterfaceState, LiveError> {
 /// The [`Dropped`](crate::privilege::Dropped) is `None` when the drop failed.
 pub fn open_checked(
     opts: &LiveOptions,
-) -> anyhow::Result<(LiveSource, Option<crate::privilege::Dropped>)> {
+) -> Result<(LiveSource, Option<crate::privilege::Dropped>), LiveError> {
     let (source, (), dropped) = open_checked_with(opts, |_| ())?;
     Ok((source, dropped))
 }
@@ -496,7 +502,7 @@ pub fn open_checked(
 pub fn open_checked_with<T>(
     opts: &LiveOptions,
     more: impl FnOnce(&LiveSource) -> T,
-) -> anyhow::Result<(LiveSource, T, Option<crate::privilege::Dropped>)> {
+) -> Result<(LiveSource, T, Option<crate::privilege::Dropped>), LiveError> {
     let iface = opts.interface.as_str();
     if iface != "any" {
         interface_state(iface)?;
@@ -509,7 +515,7 @@ pub fn open_checked_with<T>(
 }
 
 /// The `-D` listing on stdout (see [`list_interfaces`]).
-pub fn print_interfaces() -> anyhow::Result<()> {
+pub fn print_interfaces() -> Result<(), LiveError> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     list_interfaces(&mut out)?;
@@ -518,8 +524,8 @@ pub fn print_interfaces() -> anyhow::Result<()> {
 }
 
 /// The `-D` listing: one interface per line, as `tcpdump -D` prints it.
-pub fn list_interfaces(out: &mut impl io::Write) -> anyhow::Result<()> {
-    let devices = pcap::Device::list().map_err(|e| anyhow::anyhow!("{}", pcap_detail(&e)))?;
+pub fn list_interfaces(out: &mut impl io::Write) -> Result<(), LiveError> {
+    let devices = pcap::Device::list().map_err(|e| LiveError::List(pcap_detail(&e)))?;
     for (i, d) in devices.iter().enumerate() {
         let mut flags = Vec::new();
         if d.flags.is_loopback() {

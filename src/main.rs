@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         None => match TuiConfig::try_from(&cli.tui) {
-            Ok(config) => dhcpscope::tui::run(config),
+            Ok(config) => dhcpscope::tui::run(config).map_err(Into::into),
             Err(e @ ArgsError::NoInput) => {
                 eprintln!("dhcpscope: {e}");
                 return ExitCode::from(EXIT_USAGE);
@@ -65,7 +65,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) if e.downcast_ref::<io::Error>().is_some_and(is_broken_pipe) => ExitCode::SUCCESS,
+        // A closed pipe, wherever it surfaced (directly or inside a library error).
+        Err(e)
+            if e.chain()
+                .any(|c| c.downcast_ref::<io::Error>().is_some_and(is_broken_pipe)) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // Print the error ourselves: returning it from main would dump a backtrace.
             // Our errors already name their cause, so the chain is not repeated.

@@ -22,7 +22,7 @@ pub mod view;
 
 pub use model::{Cmd, Model, Msg, SourceKind};
 pub use reader::Speed;
-pub use runtime::{load_model, run, run_cmds};
+pub use runtime::{TuiError, load_model, run, run_cmds};
 pub use update::update;
 pub use view::view;
 

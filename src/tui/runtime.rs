@@ -23,8 +23,19 @@ const EXIT_USAGE: u8 = 2;
 /// than the analysis waits instead of piling batches up in memory.
 pub const MSG_DEPTH: usize = 8;
 
+/// Why the interactive view could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    #[error(transparent)]
+    Live(#[from] crate::live::LiveError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
 /// Runs the interactive view until the user quits.
-pub fn run(config: TuiConfig) -> anyhow::Result<ExitCode> {
+pub fn run(config: TuiConfig) -> Result<ExitCode, TuiError> {
     if !std::io::stdout().is_terminal() {
         let hint = match &config.input {
             TuiInput::File { path, .. } => {
@@ -87,7 +98,7 @@ pub fn file_read_options(kind: SourceKind, file_size: Option<u64>, speed: Speed)
     }
 }
 
-fn run_file(path: &Path, expectations: Expectations, speed: Speed) -> anyhow::Result<ExitCode> {
+fn run_file(path: &Path, expectations: Expectations, speed: Speed) -> Result<ExitCode, TuiError> {
     let (kind, file_size) = source_kind(path);
     // Open before touching the terminal: a missing file is a plain one-line error.
     let source = FileSource::open(path)?;
@@ -106,7 +117,7 @@ fn run_live(
     filter: Option<String>,
     write: Option<PathBuf>,
     expectations: Expectations,
-) -> anyhow::Result<ExitCode> {
+) -> Result<ExitCode, TuiError> {
     let mut opts = crate::live::LiveOptions::new(iface);
     opts.filter = filter;
     opts.savefile = write;
@@ -147,7 +158,7 @@ fn run_ui<S: ReadSource + Send + 'static>(
     reread: Option<&Path>,
     join_reader: bool,
     probe: Option<crate::probe::Session>,
-) -> anyhow::Result<ExitCode> {
+) -> Result<ExitCode, TuiError> {
     model.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     // SIGINT/SIGTERM end the loop like `q`, so the terminal is restored.
     crate::live::install_interrupt_handler();
@@ -267,7 +278,7 @@ fn event_loop(
     rx: &Receiver<Msg>,
     control: &Control,
     reread: Option<&Path>,
-) -> anyhow::Result<()> {
+) -> Result<(), TuiError> {
     let size = terminal.size()?;
     update(model, Msg::Resize(size.width, size.height));
     let mut file: Option<std::fs::File> = None;
@@ -373,7 +384,7 @@ pub fn load_model(
     path: &Path,
     expectations: Expectations,
     size: (u16, u16),
-) -> anyhow::Result<Model> {
+) -> Result<Model, TuiError> {
     let (kind, file_size) = source_kind(path);
     let source = FileSource::open(path)?;
     let mut model = Model::new(path.display().to_string(), kind, expectations, Speed::Load);
