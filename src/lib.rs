@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod cli;
 pub mod craft;
 pub mod dhcp;
+pub mod dhcpv6;
 pub mod escape;
 pub mod frame;
 pub mod live;
