@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
     let mut payloads = Vec::new();
     let mut source = FileSource::open(&path).expect("open");
     read_dhcp(&mut source, |p| {
-        payloads.push(p.udp.payload.to_vec());
+        payloads.push(p.payload.to_vec());
         ControlFlow::Continue(())
     });
     group.throughput(Throughput::Elements(payloads.len() as u64));

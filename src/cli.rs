@@ -1,10 +1,11 @@
-//! Command-line interface (clap derive). The only place clap types live: each subcommand's
-//! arguments are validated here and converted into the library's configuration types (e.g.
-//! [`ProbeConfig`] via `TryFrom<&ProbeArgs>`).
+//! Command-line interface (clap derive): the only place clap types live. Each subcommand's
+//! arguments are validated here and converted into the domain configuration the library takes
+//! ([`TuiConfig`], [`ProbeConfig`] via `TryFrom<&ProbeArgs>`, [`Expectations`]).
 
 use crate::analysis::config::{self, Expectations};
 use crate::probe::plan::{self, PlanError, ProbeConfig, Rounds, defaults};
 use crate::probe::{Format, Mode, Plan};
+use crate::tui::{Speed, TuiConfig, TuiInput};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -22,7 +23,94 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
-    pub tui: crate::tui::TuiArgs,
+    pub tui: TuiArgs,
+}
+
+/// Arguments of the TUI, which runs when no subcommand is given:
+/// `dhcpscope -r FILE`, `dhcpscope FILE`, `dhcpscope -i IFACE`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TuiArgs {
+    /// pcap or pcapng file to open (`-` for standard input).
+    #[arg(value_name = "FILE", conflicts_with = "read")]
+    pub file: Option<PathBuf>,
+    /// pcap or pcapng file to open (`-` for standard input).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+    /// Replay the file at N times its recorded pace (`max`: as fast as it reads, growing).
+    /// Default: load it all at once.
+    #[arg(long, value_name = "N|max", value_parser = Speed::parse)]
+    pub speed: Option<Speed>,
+    /// Capture live on this interface.
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        conflicts_with_all = ["read", "file", "speed"]
+    )]
+    pub interface: Option<String>,
+    /// BPF filter for live capture (default: DHCP ports, VLAN-tagged too).
+    #[arg(
+        short = 'f',
+        long = "filter",
+        value_name = "BPF",
+        requires = "interface"
+    )]
+    pub filter: Option<String>,
+    /// Also write the live capture to this pcap file.
+    #[arg(
+        short = 'w',
+        long = "write",
+        value_name = "OUT",
+        requires = "interface"
+    )]
+    pub write: Option<PathBuf>,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+}
+
+/// Arguments that parse but cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    #[error(
+        "no input: give a capture (`dhcpscope -r FILE`, `dhcpscope FILE`, `-` for standard \
+         input) or an interface (`dhcpscope -i IFACE`); see `dhcpscope --help`"
+    )]
+    NoInput,
+    /// The expectations (flags and config file) do not hold.
+    #[error("{0}")]
+    Expectations(String),
+}
+
+impl TryFrom<&ExpectArgs> for Expectations {
+    type Error = ArgsError;
+
+    fn try_from(e: &ExpectArgs) -> Result<Expectations, ArgsError> {
+        e.load().map_err(ArgsError::Expectations)
+    }
+}
+
+impl TryFrom<&TuiArgs> for TuiConfig {
+    type Error = ArgsError;
+
+    fn try_from(a: &TuiArgs) -> Result<TuiConfig, ArgsError> {
+        let path = a.read.as_ref().or(a.file.as_ref());
+        let input = match (&a.interface, path) {
+            (Some(iface), _) => TuiInput::Live {
+                interface: iface.clone(),
+                filter: a.filter.clone(),
+                write: a.write.clone(),
+            },
+            (None, Some(path)) => TuiInput::File {
+                path: path.clone(),
+                speed: a.speed.unwrap_or(Speed::Load),
+            },
+            (None, None) => return Err(ArgsError::NoInput),
+        };
+        Ok(TuiConfig {
+            input,
+            expectations: Expectations::try_from(&a.expect)?,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,14 +1,15 @@
 use clap::Parser;
 use dhcpscope::analysis::{self, Analysis, Severity};
 use dhcpscope::cli::{
-    CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
+    ArgsError, CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
     ReportFormat,
 };
 use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
 use dhcpscope::output::{decode, is_broken_pipe, report};
-use dhcpscope::pipeline::{ReadSummary, read_dhcp};
+use dhcpscope::pipeline::{ReadControl, ReadOptions, ReadSource, ReadSummary, read_threaded};
 use dhcpscope::probe::{ProbeConfig, Status};
-use dhcpscope::source::{FileSource, FrameSource, SourceError};
+use dhcpscope::source::{FileSource, SourceError};
+use dhcpscope::tui::TuiConfig;
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
@@ -16,6 +17,8 @@ use std::time::Duration;
 
 /// Exit status when the input cannot be read at all (UNKNOWN, as monitoring plugins say).
 const EXIT_INPUT: u8 = 3;
+/// Exit status for a command line that parses but gives nothing to do.
+const EXIT_USAGE: u8 = 2;
 
 /// True when the command line names the probe subcommand (its usage errors are UNKNOWN, 3).
 fn probe_invoked() -> bool {
@@ -39,7 +42,14 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => dhcpscope::tui::run(&cli.tui),
+        None => match TuiConfig::try_from(&cli.tui) {
+            Ok(config) => dhcpscope::tui::run(config),
+            Err(e @ ArgsError::NoInput) => {
+                eprintln!("dhcpscope: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+            Err(e) => Err(e.into()),
+        },
         Some(Command::Decode(args)) => run_decode(&args),
         Some(Command::Report(args)) => run_report(&args),
         Some(Command::Probe(args)) => run_probe(&args),
@@ -72,10 +82,24 @@ enum Input {
 }
 
 impl Input {
-    fn source(&mut self) -> &mut dyn FrameSource {
+    fn source(&mut self) -> &mut (dyn ReadSource + Send) {
         match self {
             Input::File(f) => f,
             Input::Live(l) => l.as_mut(),
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        matches!(self, Input::Live(_))
+    }
+
+    /// How the reader batches this input: a live packet is shown as it arrives.
+    fn read_options(&self, count: Option<u64>) -> ReadOptions {
+        ReadOptions {
+            batch_packets: if self.is_live() { 1 } else { 4096 },
+            batch_interval: None,
+            max_packets: count,
+            ..ReadOptions::default()
         }
     }
 
@@ -131,30 +155,27 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
         return list_interfaces();
     }
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
-    let live = matches!(input, Input::Live(_));
+    let live = input.is_live();
+    let opts = input.read_options(args.count);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut written = 0u64;
     let mut write_error: Option<io::Error> = None;
-    let summary = read_dhcp(input.source(), |packet| {
-        let mut result = match args.format {
-            DecodeFormat::Text => decode::write_text(&mut out, packet),
-            DecodeFormat::Jsonl => decode::write_jsonl(&mut out, packet),
-        };
-        if live && result.is_ok() {
-            // A live packet is shown as it arrives.
-            result = out.flush();
+    let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
+        for p in batch.iter() {
+            let result = match args.format {
+                DecodeFormat::Text => decode::write_text(&mut out, &p),
+                DecodeFormat::Jsonl => decode::write_jsonl(&mut out, &p),
+            };
+            if let Err(e) = result {
+                write_error = Some(e);
+                return ControlFlow::Break(());
+            }
         }
-        if let Err(e) = result {
+        if live && let Err(e) = out.flush() {
             write_error = Some(e);
             return ControlFlow::Break(());
         }
-        written += 1;
-        if args.count.is_some_and(|c| written >= c) {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        ControlFlow::Continue(())
     });
     if let Some(e) = write_error {
         return Err(e.into());
@@ -170,21 +191,16 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if args.capture.list_interfaces {
         return list_interfaces();
     }
-    let e = &args.expect;
-    let expectations =
-        analysis::config::load(e.config.as_deref(), &e.servers, &e.subnets, e.slow_ms)
-            .map_err(|msg| anyhow::anyhow!("{msg}"))?;
+    let expectations = analysis::Expectations::try_from(&args.expect)?;
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let mut analysis = Analysis::new(expectations);
-    let mut seen = 0u64;
-    let summary = read_dhcp(input.source(), |p| {
-        analysis.observe(p);
-        seen += 1;
-        if args.count.is_some_and(|c| seen >= c) {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+    let opts = input.read_options(args.count);
+    // The reader (source → frame → batch) on one core, the analysis on this one.
+    let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
+        for p in batch.iter() {
+            analysis.observe(&p);
         }
+        ControlFlow::Continue(())
     });
     analysis.finish();
     if let Some(err @ SourceError::Open { .. } | err @ SourceError::UnknownFormat(_)) =

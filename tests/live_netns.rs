@@ -12,7 +12,7 @@ use lab::{Lab, lab_ready};
 
 #[test]
 fn report_on_a_live_interface_sees_a_real_dora() {
-    if !lab_ready("live_report", &["dnsmasq", "dhclient"]) {
+    if !lab_ready("live_report", &["dnsmasq", "dhclient", "tshark"]) {
         return;
     }
     let lab = Lab::run(
@@ -30,7 +30,11 @@ lab_wait_event dc '^BOUND' 10
 lab_wait_exit rep 10
 echo $(( ($(date +%s%N) - start) / 1000000 )) >"$OUT/elapsed_ms"
 cp "$LAB_DIR/rep.log" "$OUT/report.json"
+# The independent records: what dhclient was told (hook) and what dnsmasq wrote down.
+cp "$LAB_DIR/events/dc" "$OUT/dc.events"
+cp "$LAB_DIR/dm.leases" "$OUT/dm.leases"
 run decoded "$BIN" decode -r "$OUT/live.pcap" --format jsonl
+run tshark tshark -n -r "$OUT/live.pcap" -Y dhcp -T fields -e dhcp.option.dhcp
 "#,
     );
     let text = lab.file("report.json");
@@ -68,6 +72,53 @@ run decoded "$BIN" decode -r "$OUT/live.pcap" --format jsonl
     for t in ["DISCOVER", "OFFER", "REQUEST", "ACK"] {
         assert!(types.contains(&format!("\"{t}\"")), "{types:?}");
     }
+
+    // Oracles that are not ours. dhclient's hook: the lease it took is the one reported.
+    let events = lab.file("dc.events");
+    let bound = events
+        .lines()
+        .find(|l| l.starts_with("BOUND "))
+        .unwrap_or_else(|| panic!("no BOUND event: {events}"));
+    let words: Vec<&str> = bound.split(' ').collect();
+    assert_eq!(ex["address"], words[1], "{bound}");
+    assert_eq!(
+        format!("server={}", ex["server_id"].as_str().unwrap()),
+        words[2]
+    );
+    assert_eq!(format!("lease={}", ex["lease_time"]), words[3]);
+    // dnsmasq's lease file holds that address for that MAC.
+    let leases = lab.file("dm.leases");
+    assert!(
+        leases.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(1) == Some(&"02:10:00:00:00:01") && f.get(2) == ex["address"].as_str().as_ref()
+        }),
+        "dm.leases: {leases}"
+    );
+    // tshark on the savefile counts the same DHCP messages, type by type, as the report.
+    assert_eq!(lab.rc("tshark"), 0, "{}", lab.show("tshark"));
+    let mut theirs: Vec<String> = lab.out("tshark").lines().map(str::to_owned).collect();
+    theirs.sort();
+    let mut ours: Vec<String> = Vec::new();
+    for c in j["clients"].as_array().unwrap() {
+        for e in c["exchanges"].as_array().unwrap() {
+            for m in e["messages"].as_array().unwrap() {
+                let n = [
+                    "", "DISCOVER", "OFFER", "REQUEST", "DECLINE", "ACK", "NAK", "RELEASE",
+                    "INFORM",
+                ]
+                .iter()
+                .position(|t| m["msg_type"] == *t)
+                .unwrap_or_else(|| panic!("type {}", m["msg_type"]));
+                for _ in 0..=m["retransmissions"].as_u64().unwrap() {
+                    ours.push(n.to_string());
+                }
+            }
+        }
+    }
+    ours.sort();
+    assert_eq!(ours, theirs, "message types (numbers): report vs tshark");
+    assert_eq!(j["dhcp_packets"].as_u64(), Some(theirs.len() as u64));
 }
 
 #[test]

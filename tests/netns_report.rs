@@ -2,20 +2,23 @@
 //! (`captures/record.sh SCENARIO OUT`, helpers in tests/lab/lib.sh), recorded into a temp
 //! file, then `dhcpscope report --format json` on it, checked against what the scenario did.
 //!
-//! Needs root, a usable `ip netns` and the scenario's programs. Without them the test prints
-//! why and passes, except when the `CI` environment variable is set (CI runs as root with
-//! everything installed): then it fails with the reason. Scenarios run one at a time (one
+//! Needs root, a usable `ip netns`, tshark and the scenario's programs. Without them the test
+//! is skipped with the reason, except in CI (tests/common/gate.rs has the one rule), where it
+//! fails naming what is missing. Scenarios run one at a time (one
 //! lab per moment, see [`LAB`]). Real clients pick random xids: assertions use MACs, message
 //! order, addresses and server ids.
 
+#[path = "common/gate.rs"]
+mod gate;
 mod report_helpers;
 
 use report_helpers::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// One lab at a time: scenarios share the machine's CPU, and timing matters to some.
@@ -28,105 +31,253 @@ const ROGUE_MAC: &str = "02:ba:db:ad:ba:d1";
 /// A scenario that takes longer than this is stuck.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
-fn effective_uid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
-}
-
-fn find_program(name: &str) -> bool {
-    if name.contains('/') {
-        return Path::new(name).is_file();
-    }
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
-        .any(|d| Path::new(d).join(name).is_file())
-}
-
-/// Can this process create network namespaces? Checked once, with a namespace named like
-/// the lab's own (`dsr-<pid>-gate`, so lib.sh's stale cleanup would also find it).
-fn netns_usable() -> Result<(), String> {
-    static RESULT: OnceLock<Result<(), String>> = OnceLock::new();
-    RESULT
-        .get_or_init(|| {
-            let name = format!("dsr-{}-gate", std::process::id());
-            let add = Command::new("ip")
-                .args(["netns", "add", &name])
-                .output()
-                .map_err(|e| format!("cannot run `ip`: {e}"))?;
-            if !add.status.success() {
-                return Err(format!(
-                    "`ip netns add` fails: {}",
-                    String::from_utf8_lossy(&add.stderr).trim()
-                ));
-            }
-            let _ = Command::new("ip").args(["netns", "del", &name]).status();
-            Ok(())
-        })
-        .clone()
-}
-
-/// Why a scenario needing `programs` cannot run here, if it cannot.
-fn missing_prerequisite(programs: &[&str], scapy: bool) -> Option<String> {
-    if effective_uid() != Some(0) {
-        return Some("not root (network namespaces need root)".into());
-    }
-    let mut needed = vec!["ip", "ethtool", "tcpdump", "bash"];
-    needed.extend_from_slice(programs);
-    let missing: Vec<&str> = needed.into_iter().filter(|p| !find_program(p)).collect();
-    if !missing.is_empty() {
-        return Some(format!("missing programs: {}", missing.join(" ")));
-    }
-    if scapy {
-        let ok = Command::new("/usr/bin/python3")
-            .args(["-c", "import scapy.all"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Some("/usr/bin/python3 has no scapy (python3-scapy)".into());
-        }
-    }
-    netns_usable().err()
-}
-
-/// True when the scenario can run; otherwise skips (prints why) or, in CI, fails.
+/// True when the scenario can run: root, namespaces, the lab's own tools and `programs`
+/// (and scapy); otherwise skips or, in CI, fails (tests/common/gate.rs).
 fn gate(test: &str, programs: &[&str], scapy: bool) -> bool {
-    match missing_prerequisite(programs, scapy) {
-        None => true,
-        Some(why) if in_ci() => panic!("{test}: cannot run in CI: {why}"),
-        Some(why) => {
-            eprintln!("{test}: skipped: {why}");
-            false
-        }
+    let mut needs = vec![gate::Need::Netns];
+    needs.extend(
+        ["ip", "ethtool", "tcpdump", "bash", "tshark"]
+            .iter()
+            .chain(programs)
+            .map(|p| gate::Need::Program(p)),
+    );
+    if scapy {
+        needs.push(gate::Need::PythonModule("scapy.all"));
     }
+    gate::ready(test, &needs)
 }
 
-/// A capture recorded by one scenario; removed on drop unless the test failed.
+/// A capture recorded by one scenario, with the lab's own records of it (`LAB_EXPORT` in
+/// tests/lab/lib.sh): the clients' hook events and the lease files. Removed on drop unless
+/// the test failed.
 struct Recording {
     pcap: PathBuf,
     log: PathBuf,
+    records: PathBuf,
 }
 
 impl Drop for Recording {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!(
-                "kept {} and {} for inspection",
+                "kept {}, {} and {} for inspection",
                 self.pcap.display(),
-                self.log.display()
+                self.log.display(),
+                self.records.display()
             );
         } else {
             let _ = std::fs::remove_file(&self.pcap);
             let _ = std::fs::remove_file(&self.log);
+            let _ = std::fs::remove_dir_all(&self.records);
         }
     }
+}
+
+/// One line of a client's hook log: what the client itself was told.
+#[derive(Debug, Clone, PartialEq)]
+struct HookEvent {
+    reason: String,
+    ip: String,
+    server: String,
+    lease: Option<u64>,
+}
+
+/// Hook reasons that mean "the client now holds this lease" (dhclient/dhcpcd, udhcpc).
+const BINDING: &[&str] = &["BOUND", "RENEW", "REBIND", "REBOOT", "bound", "renew"];
+
+impl Recording {
+    /// The hook events of lab client `name` (`<reason> <ip> server=<id> lease=<s>`).
+    fn events(&self, name: &str) -> Vec<HookEvent> {
+        let path = self.records.join("events").join(name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("no hook events {}: {e}", path.display()));
+        text.lines()
+            .map(|l| {
+                let mut words = l.split(' ');
+                let reason = words.next().unwrap_or_default().to_string();
+                let ip = words.next().unwrap_or_default().to_string();
+                let mut e = HookEvent {
+                    reason,
+                    ip,
+                    server: String::new(),
+                    lease: None,
+                };
+                for w in words {
+                    if let Some(v) = w.strip_prefix("server=") {
+                        e.server = v.to_string();
+                    } else if let Some(v) = w.strip_prefix("lease=") {
+                        e.lease = v.parse().ok();
+                    }
+                }
+                e
+            })
+            .collect()
+    }
+
+    /// `name.leases` as the daemon or client left it.
+    fn lease_file(&self, name: &str) -> String {
+        let path = self.records.join(format!("{name}.leases"));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("no lease file {}: {e}", path.display()))
+    }
+
+    /// (MAC, address) of every lease in dnsmasq's lease file `name`.
+    fn dnsmasq_leases(&self, name: &str) -> Vec<(String, String)> {
+        self.lease_file(name)
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                (f.len() >= 3).then(|| (f[1].to_string(), f[2].to_string()))
+            })
+            .collect()
+    }
+
+    /// Seconds from `acked_at` (an RFC 3339 time from the report) to the expiry dnsmasq wrote
+    /// for `mac` in its lease file `name`: the lease time as the server counts it.
+    fn dnsmasq_lease_secs(&self, name: &str, mac: &str, acked_at: &str) -> f64 {
+        let text = self.lease_file(name);
+        let expiry: f64 = text
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<&str>>())
+            .find(|f| f.get(1) == Some(&mac))
+            .and_then(|f| f.first()?.parse().ok())
+            .unwrap_or_else(|| panic!("{name}.leases has no lease for {mac}:\n{text}"));
+        let out = Command::new("date")
+            .args(["-u", "-d", acked_at, "+%s.%N"])
+            .output()
+            .expect("run date");
+        let acked: f64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("date cannot read {acked_at}"));
+        expiry - acked
+    }
+
+    /// (address, MAC, lease seconds) of every active lease in dhcpd's lease file `name`
+    /// (the last block per address wins, as dhcpd reads it).
+    fn dhcpd_active(&self, name: &str) -> Vec<(String, String, u64)> {
+        let text = self.lease_file(name);
+        let mut last: Vec<(String, String, u64, bool)> = Vec::new();
+        for block in text.split("lease ").skip(1) {
+            let Some((ip, body)) = block.split_once(" {") else {
+                continue;
+            };
+            let field = |key: &str| {
+                body.lines()
+                    .map(str::trim)
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(|v| v.trim_end_matches(';').trim().to_string())
+            };
+            let epoch = |v: Option<String>| -> Option<u64> {
+                // "6 2026/11/28 19:55:20" (weekday, date, time, UTC)
+                let v = v?;
+                let out = Command::new("date")
+                    .args(["-u", "-d", v.split_once(' ')?.1, "+%s"])
+                    .output()
+                    .ok()?;
+                String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+            };
+            let secs = match (epoch(field("starts ")), epoch(field("ends "))) {
+                (Some(a), Some(b)) => b.saturating_sub(a),
+                _ => 0,
+            };
+            let active = field("binding state ").as_deref() == Some("active");
+            let mac = field("hardware ethernet ").unwrap_or_default();
+            last.retain(|l| l.0 != ip);
+            last.push((ip.to_string(), mac, secs, active));
+        }
+        last.into_iter()
+            .filter(|l| l.3)
+            .map(|l| (l.0, l.1, l.2))
+            .collect()
+    }
+}
+
+/// The client's own account (hook events of lab client `hook`) against the report for `mac`:
+/// every lease the client took (BOUND, RENEW, REBOOT…) is an ACKed exchange with the same
+/// address, server and lease time, in the same order. Returns those (address, server).
+fn assert_hook_agrees(
+    doc: &Value,
+    rec: &Recording,
+    hook: &str,
+    mac: &str,
+) -> Vec<(String, String)> {
+    let told: Vec<(String, String, Option<u64>)> = rec
+        .events(hook)
+        .into_iter()
+        .filter(|e| BINDING.contains(&e.reason.as_str()))
+        .map(|e| (e.ip, e.server, e.lease))
+        .collect();
+    assert!(
+        !told.is_empty(),
+        "{hook}: the client never bound: {:?}",
+        rec.events(hook)
+    );
+    let acked: Vec<(String, String, Option<u64>)> = exchanges(client(doc, mac))
+        .iter()
+        .filter(|e| e["outcome"] == "ACK" && e["kind"] != "INFORM")
+        .map(|e| {
+            (
+                str_of(&e["address"]).to_string(),
+                str_of(&e["server_id"]).to_string(),
+                e["lease_time"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acked, told,
+        "{mac}: report (left) vs {hook}'s hook events (right)"
+    );
+    told.into_iter().map(|(a, s, _)| (a, s)).collect()
+}
+
+/// DHCP message types in the capture as tshark counts them, against the report: every
+/// message the report places in an exchange (a record plus its folded retransmissions), and
+/// its DHCP packet total.
+fn assert_tshark_counts(rec: &Recording, doc: &Value) {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&rec.pcap)
+        .args(["-Y", "dhcp", "-T", "fields", "-e", "dhcp.option.dhcp"])
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = |t: &str| -> String {
+        match t {
+            "1" => "DISCOVER",
+            "2" => "OFFER",
+            "3" => "REQUEST",
+            "4" => "DECLINE",
+            "5" => "ACK",
+            "6" => "NAK",
+            "7" => "RELEASE",
+            "8" => "INFORM",
+            other => other,
+        }
+        .to_string()
+    };
+    let mut theirs: BTreeMap<String, u64> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        *theirs.entry(name(line.trim())).or_default() += 1;
+    }
+    let mut ours: BTreeMap<String, u64> = BTreeMap::new();
+    for c in clients(doc) {
+        for e in exchanges(c) {
+            for m in arr(&e["messages"]) {
+                *ours.entry(str_of(&m["msg_type"]).to_string()).or_default() +=
+                    1 + u64_of(&m["retransmissions"]);
+            }
+        }
+    }
+    assert_eq!(
+        ours, theirs,
+        "message types: report (left) vs tshark (right)"
+    );
+    assert_eq!(u64_of(&doc["dhcp_packets"]), theirs.values().sum::<u64>());
 }
 
 /// Runs `captures/record.sh SCENARIO OUT` (exit 0 = the scenario happened as designed).
@@ -136,7 +287,10 @@ fn record(scenario: &str, ext: &str, env: &[(&str, &str)]) -> Recording {
     let rec = Recording {
         pcap: tmp.join(format!("{stem}.{ext}")),
         log: tmp.join(format!("{stem}.log")),
+        records: tmp.join(format!("{stem}.records")),
     };
+    let _ = std::fs::remove_dir_all(&rec.records);
+    std::fs::create_dir_all(&rec.records).expect("create the records directory");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/record.sh");
     let log = File::create(&rec.log).expect("create scenario log");
     let started = Instant::now();
@@ -146,6 +300,7 @@ fn record(scenario: &str, ext: &str, env: &[(&str, &str)]) -> Recording {
         .arg(&rec.pcap)
         .envs(env.iter().copied())
         .env("LAB_VERBOSE", "1")
+        .env("LAB_EXPORT", &rec.records)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("dup log"))
         .stderr(log)
@@ -201,6 +356,7 @@ fn scenario(
     let rec = record(name, ext, &[]);
     let r = report(&rec.pcap, report_args);
     assert_eq!(r.code, 0, "report exit {}: {}", r.code, r.stderr);
+    assert_tshark_counts(&rec, &r.doc);
     Some((rec, r.doc))
 }
 
@@ -227,7 +383,7 @@ fn assert_offered_what_was_acked(ex: &Value, server_id: &str) {
 
 #[test]
 fn dnsmasq_dhclient_dora_renew_initreboot_release() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "dnsmasq_dhclient",
         "dnsmasq-dhclient",
         "pcap",
@@ -279,11 +435,35 @@ fn dnsmasq_dhclient_dora_renew_initreboot_release() {
     assert_eq!(counts(s), (1, 3, 0));
     assert_eq!(strings(&s["macs"]), [LEGIT_MAC]);
     assert!(problems(&doc).is_empty(), "{:?}", problems(&doc));
+
+    // dhclient's own account: BOUND, RENEW, REBOOT with this address, server and lease time.
+    assert_eq!(assert_hook_agrees(&doc, &rec, "dc", mac).len(), 3);
+    let lease = rec.lease_file("dc");
+    for line in [
+        format!("fixed-address {addr};"),
+        "option dhcp-lease-time 120;".into(),
+        "option dhcp-renewal-time 3;".into(),
+        "option dhcp-server-identifier 10.0.0.1;".into(),
+    ] {
+        assert!(
+            lease.contains(&line),
+            "dhclient lease file lacks {line}:\n{lease}"
+        );
+    }
+    // The release: dhclient's hook saw it, and dnsmasq dropped the lease.
+    let events = rec.events("dc");
+    let last = events.last().expect("hook events");
+    assert_eq!((last.reason.as_str(), last.ip.as_str()), ("RELEASE", addr));
+    assert_eq!(
+        rec.dnsmasq_leases("dns"),
+        [],
+        "released: dnsmasq holds no lease"
+    );
 }
 
 #[test]
 fn dnsmasq_udhcpc_dora_renew_release() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "dnsmasq_udhcpc",
         "dnsmasq-udhcpc",
         "pcap",
@@ -315,11 +495,22 @@ fn dnsmasq_udhcpc_dora_renew_release() {
     }
     assert_eq!(counts(server(&doc, LEGIT)), (1, 2, 0));
     assert!(problems(&doc).is_empty(), "{:?}", problems(&doc));
+
+    // udhcpc's hook: bound, renew (same lease); after SIGUSR2 it deconfigured, and dnsmasq
+    // dropped the released lease.
+    assert_eq!(assert_hook_agrees(&doc, &rec, "uc", mac).len(), 2);
+    let events = rec.events("uc");
+    assert_eq!(events.last().map(|e| e.reason.as_str()), Some("deconfig"));
+    assert_eq!(
+        rec.dnsmasq_leases("dns"),
+        [],
+        "released: dnsmasq holds no lease"
+    );
 }
 
 #[test]
 fn dnsmasq_dhcpcd_dora_release() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "dnsmasq_dhcpcd",
         "dnsmasq-dhcpcd",
         "pcap",
@@ -348,6 +539,14 @@ fn dnsmasq_dhcpcd_dora_release() {
     assert_eq!(u64_of(&doc["dhcp_packets"]), 5);
     assert!(u64_of(&doc["frames"]) > 5);
     assert!(problems(&doc).is_empty(), "{:?}", problems(&doc));
+
+    // dhcpcd's hook: BOUND with this lease; after `dhcpcd -k` dnsmasq holds no lease.
+    assert_eq!(assert_hook_agrees(&doc, &rec, "dd", mac).len(), 1);
+    assert_eq!(
+        rec.dnsmasq_leases("dns"),
+        [],
+        "released: dnsmasq holds no lease"
+    );
 }
 
 // ------------------------------------------------------------------- rogue ---
@@ -387,6 +586,34 @@ fn rogue_server_is_reported_unexpected() {
         };
         assert_eq!(ack[0]["src_mac"], ack_mac);
     }
+    // Each client's own account, and each server's lease file: :07 holds a lease of the
+    // legit server only, :08 of the rogue only.
+    for (hook, mac, server_name, srv) in [
+        ("c7", "02:10:00:00:00:07", "legit", LEGIT),
+        ("c8", "02:10:00:00:00:08", "rogue", ROGUE),
+    ] {
+        let bound = assert_hook_agrees(&doc, &rec, hook, mac);
+        assert_eq!(bound.len(), 1, "{hook}");
+        assert_eq!(bound[0].1, srv, "{hook}");
+        assert!(
+            rec.dnsmasq_leases(server_name)
+                .contains(&(mac.to_string(), bound[0].0.clone())),
+            "{server_name}.leases: {:?}",
+            rec.dnsmasq_leases(server_name)
+        );
+        // The server's expiry is the reported lease time after the reported ACK (whole
+        // seconds in the lease file).
+        let e = ex_of(client(&doc, mac), 0);
+        let ack = messages(e, "ACK")[0];
+        let secs = rec.dnsmasq_lease_secs(server_name, mac, str_of(&ack["ts"]));
+        let lease = e["lease_time"].as_f64().expect("lease time");
+        assert!(
+            (secs - lease).abs() <= 1.0,
+            "{server_name}: {secs} s vs {lease} s"
+        );
+    }
+    assert_eq!(rec.dnsmasq_leases("legit").len(), 1);
+    assert_eq!(rec.dnsmasq_leases("rogue").len(), 1);
     let hijacked = str_of(&client(&doc, "02:10:00:00:00:08")["address"]);
     assert!(
         in_range(hijacked, "192.168.66.10", "192.168.66.20"),
@@ -428,7 +655,7 @@ fn rogue_server_is_reported_unexpected() {
 
 #[test]
 fn authoritative_dhcpd_naks_wrong_subnet_initreboot_then_dora() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "dhcpd_initreboot_nak",
         "dhcpd-initreboot-nak",
         "pcap",
@@ -463,6 +690,24 @@ fn authoritative_dhcpd_naks_wrong_subnet_initreboot_then_dora() {
     let aa = str_of(&ex_of(ca, 1)["address"]);
     assert!(in_range(aa, "10.0.0.100", "10.0.0.150") && aa != a9, "{aa}");
     assert_eq!(counts(server(&doc, LEGIT)), (2, 2, 1));
+    // Each dhclient's account, and dhcpd's lease file: two active 120 s leases, one per
+    // client, the addresses the report shows ACKed.
+    assert_eq!(
+        assert_hook_agrees(&doc, &rec, "c9", "02:10:00:00:00:09").len(),
+        1
+    );
+    assert_eq!(
+        assert_hook_agrees(&doc, &rec, "ca", "02:10:00:00:00:0a").len(),
+        1
+    );
+    let mut active = rec.dhcpd_active("dhcpd");
+    active.sort();
+    let mut want = vec![
+        (a9.to_string(), "02:10:00:00:00:09".to_string(), 120),
+        (aa.to_string(), "02:10:00:00:00:0a".to_string(), 120),
+    ];
+    want.sort();
+    assert_eq!(active, want, "dhcpd.leases");
     // dhcpd's silence is what RFC 2131 §4.3.2 asks of a server with no record of the
     // client: NO_ANSWER, but no finding.
     for code in [
@@ -483,7 +728,7 @@ fn authoritative_dhcpd_naks_wrong_subnet_initreboot_then_dora() {
 
 #[test]
 fn inform_real_servers_obey_rfc2131() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "inform",
         "inform",
         "pcap",
@@ -515,6 +760,18 @@ fn inform_real_servers_obey_rfc2131() {
     // dnsmasq 2.90, Kea 2.2 and dhcpd 4.4 all obey (test-lab-notes.md); and the report must
     // agree with the wire either way.
     assert!(obeyed.iter().all(|o| o.1), "{obeyed:?}");
+    // dhcpcd's own account of each INFORM: who answered, and no lease time.
+    for (i, e) in exchanges(c).iter().enumerate() {
+        let hook = format!("inf{}", i + 1);
+        let told: Vec<HookEvent> = rec
+            .events(&hook)
+            .into_iter()
+            .filter(|e| e.reason == "INFORM")
+            .collect();
+        assert_eq!(told.len(), 1, "{hook}: {told:?}");
+        assert_eq!(told[0].server, str_of(&e["server_id"]), "{hook}");
+        assert_eq!(told[0].lease, None, "{hook}");
+    }
     for code in [
         "inform-ack-yiaddr",
         "inform-ack-lease-time",
@@ -530,7 +787,7 @@ fn inform_real_servers_obey_rfc2131() {
 
 #[test]
 fn inform_ack_with_yiaddr_and_lease_time_is_reported() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "inform_violation",
         "inform-violation",
         "pcap",
@@ -558,6 +815,16 @@ fn inform_ack_with_yiaddr_and_lease_time_is_reported() {
         assert_eq!(f[0]["server"], "10.0.0.9");
         assert_eq!(f[0]["frames"][0], ack["frame"]);
     }
+    // dhcpcd was told what the report says the ACK carried: server 10.0.0.9, lease 3600 s.
+    let told: Vec<HookEvent> = rec
+        .events("inf")
+        .into_iter()
+        .filter(|e| e.reason == "INFORM")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].server, str_of(&e["server_id"]));
+    assert_eq!(told[0].lease, e["lease_time"].as_u64());
+    assert_eq!(told[0].lease, Some(3600));
     // An ACK to INFORM needs no lease time: not also a no-lease-time case.
     assert!(with_code(&doc, "no-lease-time").is_empty());
 }
@@ -566,7 +833,7 @@ fn inform_ack_with_yiaddr_and_lease_time_is_reported() {
 
 #[test]
 fn relayed_server_is_known_by_option_54() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "relay_opt82",
         "relay-opt82",
         "pcapng",
@@ -590,6 +857,16 @@ fn relayed_server_is_known_by_option_54() {
     }
     let release = ex_of(c, 1);
     assert_eq!(transmissions(release, "RELEASE", mac), 1);
+    // udhcpc's account (bound via the relay to 10.2.0.2); dnsmasq dropped the released lease.
+    assert_eq!(
+        assert_hook_agrees(&doc, &rec, "uc", mac),
+        [(addr.to_string(), "10.2.0.2".to_string())]
+    );
+    assert_eq!(
+        rec.dnsmasq_leases("dns"),
+        [],
+        "released: dnsmasq holds no lease"
+    );
 
     assert_eq!(server_ids(&doc), ["10.2.0.2"]);
     let s = server(&doc, "10.2.0.2");
@@ -615,7 +892,7 @@ fn relayed_server_is_known_by_option_54() {
 
 #[test]
 fn pool_exhaustion_third_client_no_offer() {
-    let Some((_rec, doc)) = scenario(
+    let Some((rec, doc)) = scenario(
         "pool_exhaustion",
         "pool-exhaustion",
         "pcap",
@@ -626,11 +903,30 @@ fn pool_exhaustion_third_client_no_offer() {
         return;
     };
     let mut addrs = Vec::new();
-    for mac in ["02:10:00:00:00:11", "02:10:00:00:00:12"] {
+    let leases = rec.dnsmasq_leases("dns");
+    assert_eq!(leases.len(), 2, "dns.leases: {leases:?}");
+    for (hook, mac) in [("u1", "02:10:00:00:00:11"), ("u2", "02:10:00:00:00:12")] {
         let c = client(&doc, mac);
         assert_eq!(kinds(c), [("DORA", "ACK")], "{mac}");
         addrs.push(str_of(&ex_of(c, 0)["address"]));
+        // The client's account and dnsmasq's lease file name the same address.
+        let bound = assert_hook_agrees(&doc, &rec, hook, mac);
+        assert!(
+            leases.contains(&(mac.to_string(), bound[0].0.clone())),
+            "{leases:?}"
+        );
+        // ... and dnsmasq's expiry is the reported lease time after the reported ACK.
+        let ack = messages(ex_of(c, 0), "ACK")[0];
+        let secs = rec.dnsmasq_lease_secs("dns", mac, str_of(&ack["ts"]));
+        let lease = ex_of(c, 0)["lease_time"].as_f64().expect("lease time");
+        assert!((secs - lease).abs() <= 1.0, "{mac}: {secs} s vs {lease} s");
     }
+    // The third client never bound.
+    let u3 = rec.events("u3");
+    assert!(
+        u3.iter().all(|e| !BINDING.contains(&e.reason.as_str())),
+        "{u3:?}"
+    );
     addrs.sort_unstable();
     assert_eq!(
         addrs,
@@ -665,6 +961,15 @@ fn delayed_server_latency_shows() {
     let rec = record("delayed-server", "pcap", &[("DELAY_MS", "300")]);
     let slow_ms = (DELAY_MS / 2.0).to_string();
     let doc = report(&rec.pcap, &["--slow-ms", &slow_ms]).doc;
+    assert_tshark_counts(&rec, &doc);
+    // dhclient's account: bound the slow server's lease; only that server holds one.
+    let bound = assert_hook_agrees(&doc, &rec, "dc", "02:10:00:00:00:1c");
+    assert_eq!(bound[0].1, "10.0.0.2");
+    assert_eq!(
+        rec.dnsmasq_leases("slowd"),
+        [("02:10:00:00:00:1c".to_string(), bound[0].0.clone())]
+    );
+    assert_eq!(rec.dnsmasq_leases("fast"), []);
     let c = client(&doc, "02:10:00:00:00:1c");
     let e = ex_of(c, 0);
     assert_eq!((str_of(&e["kind"]), str_of(&e["outcome"])), ("DORA", "ACK"));

@@ -1,8 +1,12 @@
 //! `dhcpscope report` on the committed captures (recorded from real servers and clients,
 //! facts in captures/README.md) and on public third-party captures
-//! (/work/shared/captures/public, facts in its MANIFEST.md). Every assertion states what
-//! happened on the wire, as those documents describe it, never a snapshot of our own output.
+//! (`../shared/captures/public` beside the repository, facts in its MANIFEST.md; without them
+//! the `public_*` tests are skipped with the reason, or fail in CI: tests/common/gate.rs).
+//! Every assertion states what happened on the wire, as those documents describe it, never a
+//! snapshot of our own output.
 
+#[path = "common/gate.rs"]
+mod gate;
 mod report_helpers;
 
 use report_helpers::*;
@@ -885,25 +889,22 @@ fn csv_has_a_header_and_one_row_per_exchange() {
 
 // ------------------------------------------------------------------ public captures ---
 
+/// A public capture, through the gate: missing shared captures skip the test with the
+/// reason, or fail it in CI (tests/common/gate.rs).
 fn public(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/captures/public"
-    ));
-    if !dir.is_dir() {
-        println!(
-            "note: {} absent, public capture {name} skipped",
-            dir.display()
-        );
-        return None;
+    gate::public_capture(&format!("public capture {name}"), name)
+}
+
+/// The gate's one rule for `CI`: set to anything but empty, `0` or `false` (any case).
+#[test]
+fn ci_rule_is_one_rule() {
+    for on in ["true", "TRUE", "1", "yes"] {
+        assert!(gate::ci_value(Some(on)), "{on}");
     }
-    let p = dir.join(name);
-    assert!(
-        p.is_file(),
-        "{} listed in MANIFEST.md but missing",
-        p.display()
-    );
-    Some(p)
+    for off in ["", " ", "0", "false", "False", "FALSE"] {
+        assert!(!gate::ci_value(Some(off)), "{off:?}");
+    }
+    assert!(!gate::ci_value(None));
 }
 
 fn public_json(name: &str) -> Option<Value> {

@@ -1,8 +1,9 @@
 //! Frame-by-frame agreement between `dhcpscope decode --format jsonl` and tshark.
 //!
-//! For every capture in `captures/` and in the shared public corpus (`/work/shared`, skipped
-//! when absent), both tools decode each file once; the set of DHCPv4 frames and every compared
-//! field must agree, except where a documented rule says why they may not. Compared: the
+//! For every capture in `captures/` and in the shared public corpus (`../shared` beside the
+//! repository; skipped with the reason when absent, a failure in CI: tests/common/gate.rs),
+//! both tools decode each file once; the set of DHCPv4 frames and every compared field must
+//! agree, except where a documented rule says why they may not. Compared: the
 //! frame and IP/UDP fields, the fixed header with `sname` and `file`, the summary fields
 //! (`msg_type`, `server_id`, ...), the option codes in wire order, and for each option its
 //! `len`, its `offset` (from tshark's field positions, `-x`) and, for the options in
@@ -12,6 +13,9 @@
 //!
 //! `cargo test --test tshark_agreement -- --nocapture` prints per-file counts (frames and
 //! fields compared, exceptions applied, with where and why) and the totals.
+
+#[path = "common/gate.rs"]
+mod gate;
 
 use serde_json::{Map, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,7 +59,11 @@ fn captures() -> Vec<(PathBuf, Corpus)> {
         .collect();
     assert!(!all.is_empty(), "no captures in {}", local.display());
     let public = Path::new(PUBLIC_DIR);
-    if Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")).exists() {
+    // Without the shared captures: local ones only, said on stderr; in CI a failure.
+    if gate::ready(
+        "tshark_agreement (public captures)",
+        &[gate::Need::SharedCaptures],
+    ) {
         all.extend(
             list_captures(public)
                 .into_iter()
@@ -66,8 +74,6 @@ fn captures() -> Vec<(PathBuf, Corpus)> {
                 .into_iter()
                 .map(|p| (p, Corpus::V6)),
         );
-    } else {
-        println!("tshark_agreement: /work/shared does not exist: public captures skipped");
     }
     all
 }
@@ -1349,11 +1355,8 @@ fn compare_file(path: &Path, corpus: Corpus) -> FileReport {
 fn require_tshark() -> bool {
     match tshark_available() {
         Ok(()) => true,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("tshark is required in CI: {why}")
-        }
         Err(why) => {
-            println!("tshark_agreement: skipped: {why}");
+            gate::skip_or_fail("tshark_agreement", &why);
             false
         }
     }
@@ -1614,10 +1617,15 @@ fn exceptions_apply_only_where_checked() {
         public.join("pcapplusplus__raw_ip.pcap"),
         public.join("tcpdump__bootp_asan.pcap"),
     );
-    if !swapped.exists() || !short.exists() {
-        println!("tshark_agreement: public captures absent: exception checks skipped");
+    if gate::public_capture(
+        "exceptions_apply_only_where_checked",
+        "pcapplusplus__raw_ip.pcap",
+    )
+    .is_none()
+    {
         return;
     }
+    assert!(short.is_file(), "{} missing", short.display());
     // secs: the wire value passes as an exception, any other value fails.
     let ours = run_ours(&swapped);
     let theirs = run_tshark(&swapped);

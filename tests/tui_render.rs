@@ -10,7 +10,7 @@ use dhcpscope::dhcp::MessageBuilder;
 use dhcpscope::dhcp::options::{self as opt, MessageType};
 use dhcpscope::pcap_writer::PcapWriter;
 use dhcpscope::time::Timestamp;
-use dhcpscope::tui::app::{DetailContent, Pane, Screen};
+use dhcpscope::tui::model::{DetailContent, Pane, Screen};
 use dhcpscope::tui::reader::Control;
 use dhcpscope::tui::{Model, Msg, load_model, run_cmds, update, view};
 use ratatui::Terminal;
@@ -408,22 +408,62 @@ fn help_lists_every_key() {
     let t = render(&m);
     insta::assert_snapshot!("help_80x24", t.backend());
     let screen = text(t.backend().buffer());
-    for k in [
-        "k j",
-        "Tab",
-        "/",
-        "n  N",
-        "s",
-        "f",
-        "space",
-        "1  2  3",
-        "q  Ctrl-c",
-        "?",
-    ] {
-        assert!(screen.contains(k), "help lacks {k}");
+    // The help screen is drawn from the binding table: every row, its keys and what it does.
+    for b in dhcpscope::tui::keys::BINDINGS {
+        assert!(screen.contains(b.label), "help lacks {}", b.label);
+        assert!(screen.contains(b.help), "help lacks {}", b.help);
     }
     keys(&mut m, SHOWCASE, &[KeyCode::Char('x')]);
     assert!(!m.help);
+}
+
+/// Every key of the binding table is handled: sent where its row applies, it changes the
+/// model or asks the runtime for something (only keys that cannot move on a one-row list
+/// may leave everything as it was).
+#[test]
+fn every_binding_is_handled() {
+    use dhcpscope::tui::keys::{Action, BINDINGS, When};
+    for b in BINDINGS {
+        for (key, action) in b.keys {
+            let mut m = model(SHOWCASE, Expectations::default(), (120, 40));
+            let setup: &[KeyCode] = match (b.when, action) {
+                // A screen key is tried from another screen.
+                (_, Action::Show(s)) if *s == dhcpscope::tui::model::Screen::Clients => {
+                    &[KeyCode::Char('3')]
+                }
+                // Back is tried from the timeline.
+                (_, Action::Back | Action::Escape) => &[KeyCode::Down, KeyCode::Enter],
+                (When::Anywhere | When::Clients, _) => &[KeyCode::Down],
+                (When::Timeline, _) => &[KeyCode::Down, KeyCode::Enter, KeyCode::Down],
+                (When::Servers, _) => &[KeyCode::Char('2')],
+                (When::Findings, _) => &[KeyCode::Char('3')],
+            };
+            keys(&mut m, SHOWCASE, setup);
+            let before = format!("{:?}", snapshot_of(&m));
+            let cmds = update(&mut m, Msg::Key(key.event()));
+            let after = format!("{:?}", snapshot_of(&m));
+            let may_stay = matches!(action, Action::Move(_) | Action::PrevPane);
+            assert!(
+                may_stay || before != after || !cmds.is_empty(),
+                "{} ({key:?} → {action:?}) did nothing",
+                b.label
+            );
+        }
+    }
+}
+
+/// What a key can change in the model.
+fn snapshot_of(m: &Model) -> impl std::fmt::Debug {
+    (
+        (m.quit, m.help, m.probe.open, m.input.clone()),
+        (m.paused, m.follow, m.sort, m.screen),
+        m.focus,
+        m.clients,
+        m.timeline,
+        m.status.clone(),
+        m.filter.clone(),
+        m.detail.as_ref().map(|d| (d.fref, d.sel)),
+    )
 }
 
 #[test]
@@ -691,7 +731,7 @@ fn stream_findings_wait_for_closed_exchanges() {
         dhcpscope::tui::Speed::Load,
     );
     update(&mut m, Msg::Resize(80, 24));
-    let mut batches = batches.into_iter().filter(|b| !b.items.is_empty());
+    let mut batches = batches.into_iter().filter(|b| !b.is_empty());
     // DISCOVER and two OFFERs, then a quiet moment: the exchange is open, no findings yet.
     for b in batches.by_ref().take(3) {
         update(&mut m, Msg::Packets(b));
@@ -738,7 +778,7 @@ mod probe_view {
     use dhcpscope::probe::fake::FakeLink;
     use dhcpscope::probe::{Mode, Plan, Session};
     use dhcpscope::tui::Cmd;
-    use dhcpscope::tui::app::header_rows;
+    use dhcpscope::tui::layout::header_rows;
     use dhcpscope::tui::probe::{Field, ProbeOutcome};
     use dhcpscope::tui::reader::{self, Batch, ReadOptions};
 
@@ -883,7 +923,7 @@ mod probe_view {
         };
         let mut out = Vec::new();
         reader::read_batches(&mut source, &opts, &Control::default(), |b| {
-            if !b.items.is_empty() {
+            if !b.is_empty() {
                 out.push(b);
             }
             true

@@ -8,21 +8,12 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
 
+#[path = "common/gate.rs"]
+mod gate;
+use gate::Need;
+
 fn tmux_available() -> bool {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is required in CI (apt-get install tmux)"
-        );
-        eprintln!("skipped: tmux is not installed");
-    }
-    ok
+    gate::ready("tui_tmux", &[Need::Program("tmux")])
 }
 
 /// A tmux server of our own (its own socket), killed on drop.
@@ -342,42 +333,19 @@ fn not_a_terminal_points_to_report_and_decode() {
     assert!(Path::new(BIN).exists());
 }
 
-/// Why the namespace lab cannot run here, if it cannot. `test` names the namespace of the
-/// check: the tests of this binary run in parallel threads of one process.
-fn lab_missing(test: &str) -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("not root".into());
-    }
-    for t in ["ip", "ethtool", "tcpdump", "dnsmasq", "dhclient", "tmux"] {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Some(format!("{t} is not installed"));
-        }
-    }
-    let ns = format!("dsr-tui-check-{}-{test}", std::process::id());
-    let ok = Command::new("ip")
-        .args(["netns", "add", &ns])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let _ = Command::new("ip").args(["netns", "del", &ns]).output();
-    (!ok).then(|| "cannot create network namespaces".into())
-}
-
 /// True when the namespace lab can run; otherwise skip with the reason (fail when CI is set).
 fn lab_ready(test: &str) -> bool {
-    let Some(why) = lab_missing(test) else {
-        return true;
-    };
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test}: namespace lab unavailable in CI: {why}"
-    );
-    eprintln!("skipped {test}: {why}");
-    false
+    gate::ready(
+        test,
+        &[
+            Need::Netns,
+            Need::Program("ethtool"),
+            Need::Program("tcpdump"),
+            Need::Program("dnsmasq"),
+            Need::Program("dhclient"),
+            Need::Program("tmux"),
+        ],
+    )
 }
 
 /// Runs `body` in bash with tests/lab/lib.sh sourced, `$BIN`, `$OUT` (a directory kept for

@@ -450,8 +450,8 @@ impl Analysis {
             last_frame: p.frame.number,
             last_ts: p.frame.ts,
             latency_ms: None,
-            warnings: (m.warnings.len() + p.udp.warnings.len()).min(usize::from(u16::MAX)) as u16,
-            snaplen_cut: p.frame.orig_len as usize > p.frame.data.len(),
+            warnings: (m.warnings.len() + p.warnings.len()).min(usize::from(u16::MAX)) as u16,
+            snaplen_cut: p.frame.snaplen_cut(),
             has_client_id: m.first_option(opt::CLIENT_ID).is_some(),
             segment: Segment {
                 vlans: {

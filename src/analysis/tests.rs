@@ -5,6 +5,7 @@ use super::*;
 use crate::craft::{BROADCAST_MAC, UdpEndpoints, udp_frame};
 use crate::dhcp::MessageBuilder;
 use crate::frame::{Decoded, FrameDecoder};
+use crate::pipeline::PacketBatch;
 use crate::source::{RawFrame, linktype};
 
 const CLIENT: [u8; 6] = [0x02, 0x10, 0, 0, 0, 7];
@@ -57,12 +58,9 @@ impl Lab {
         let Decoded::Udp(udp) = self.decoder.decode(&raw) else {
             panic!("crafted frame did not decode");
         };
-        let packet = Packet {
-            frame: &raw,
-            udp: &udp,
-            dhcp: Message::decode(udp.payload),
-        };
-        self.analysis.observe(&packet);
+        let mut batch = PacketBatch::default();
+        batch.push(&raw, &udp, false);
+        self.analysis.observe(&batch.packet(&batch.packets[0]));
         self.frame
     }
 

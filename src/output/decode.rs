@@ -85,8 +85,8 @@ impl std::fmt::Display for Xid {
 
 fn packet_out<'a>(p: &'a Packet<'a>) -> PacketOut<'a> {
     let f = p.frame;
-    let u = p.udp;
-    let mut warnings: Vec<String> = u.warnings.clone();
+    let u = &p.udp;
+    let mut warnings: Vec<String> = p.warnings.to_vec();
     warnings.extend(p.dhcp.warnings.iter().map(ToString::to_string));
     PacketOut {
         frame: f.number,
@@ -262,7 +262,7 @@ pub fn write_text(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
         u.src_port,
         u.dst_ip,
         u.dst_port,
-        u.payload.len(),
+        p.payload.len(),
         u.checksum
     )?;
     let kind = m
@@ -375,7 +375,7 @@ pub fn write_text(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
             writeln!(out, "): {}", Value::decode(o.code, &data))?;
         }
     }
-    for w in &u.warnings {
+    for w in p.warnings {
         writeln!(out, "    Warning: {}", crate::escape::escape_str(w))?;
     }
     for w in &m.warnings {

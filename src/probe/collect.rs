@@ -103,7 +103,7 @@ impl Collector {
             .log
             .sent
             .iter()
-            .position(|s| !s.seen_by_capture && s.frame == p.frame.data)
+            .position(|s| !s.seen_by_capture && Some(s.frame.as_slice()) == p.frame_data)
         else {
             return;
         };
@@ -153,7 +153,7 @@ impl Collector {
                 data: &s.frame,
             };
             let analysis = &mut self.log.analysis;
-            pipeline::read_dhcp(&mut OneFrame(Some(frame)), |p| {
+            pipeline::read_dhcp_with_frames(&mut OneFrame(Some(frame)), |p| {
                 analysis.observe(p);
                 ControlFlow::Continue(())
             });

@@ -389,7 +389,7 @@ impl<L: Link> Session<L> {
         };
         let round = &mut self.round;
         let mut stopped = false;
-        let summary = pipeline::read_dhcp(&mut source, |p| match round.on_packet(p) {
+        let summary = pipeline::read_dhcp_with_frames(&mut source, |p| match round.on_packet(p) {
             Some(reply) if stop(reply) => {
                 stopped = true;
                 ControlFlow::Break(())

@@ -11,7 +11,7 @@
 //! session keeps the probe's pace (at most four frames per second) and its refusals (`any`,
 //! loopback, down interfaces).
 
-use super::app::{Cmd, Msg};
+use super::model::{Cmd, Msg};
 use crate::analysis::Expectations;
 use crate::analysis::config::ServerRef;
 use crate::dhcp::options::colon_hex;
@@ -375,7 +375,7 @@ pub fn run_probe<L: Link>(session: &mut Session<L>, plan: Plan) -> Result<ProbeO
 /// dropped (after the probe in flight: a `dora` always releases its lease).
 pub fn spawn_worker(
     mut session: Session,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::SyncSender<Msg>,
 ) -> std::io::Result<(mpsc::Sender<Box<Plan>>, std::thread::JoinHandle<()>)> {
     let (plans, rx) = mpsc::channel::<Box<Plan>>();
     let xids = tx.clone();

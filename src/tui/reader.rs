@@ -1,20 +1,14 @@
-//! The reader thread: frames from a source, decoded down to UDP, sent to the UI in batches.
-//!
-//! Only DHCP packets travel, as owned copies of their UDP payloads plus the few link and IP
-//! fields the analysis needs; the UI thread decodes the DHCP message and feeds the model. For
-//! a file, each packet also carries where its frame lies in the file, so the detail view can
-//! read it again instead of the UI keeping every packet.
+//! What the TUI's reader thread shares with the UI. The thread itself runs the pipeline's one
+//! reader ([`crate::pipeline::read_batches`]): only DHCP packets travel, as the pipeline's
+//! compact records in batches; the UI thread builds each packet's view and feeds the model.
+//! For a file, each record also says where its frame lies in the file ([`FrameRef`]), so the
+//! detail view reads it again instead of the UI keeping every packet; streams keep frames.
 
-use crate::frame::{Decoded, FrameDecoder, UdpChecksum, Vlans};
-use crate::live::LiveSource;
-use crate::pipeline::{is_dhcp, supports};
-use crate::source::{FileSource, FrameSource, RawFrame, SourceError};
-use crate::time::Timestamp;
-use std::net::Ipv4Addr;
-use std::ops::Range;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use crate::pipeline::{self, FrameMeta, Pace, PacketBatch, ReadControl, ReadSource, ReadSummary};
+use crate::source::SourceError;
+use std::sync::mpsc::{Receiver, Sender};
+
+pub use crate::pipeline::{MAX_REPLAY_DELAY, ReadOptions, replay_delay};
 
 /// Where a frame lies in its file, to read it again for the detail view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,44 +25,20 @@ impl FrameRef {
     pub const NO_OFFSET: u64 = u64::MAX;
 }
 
-/// One DHCP packet in a batch: what [`crate::analysis::Analysis::observe`] reads.
-#[derive(Debug, Clone)]
-pub struct Item {
-    pub fref: FrameRef,
-    pub ts: Timestamp,
-    pub ts_digits: u8,
-    pub src_mac: Option<[u8; 6]>,
-    pub dst_mac: Option<[u8; 6]>,
-    pub vlans: Vlans,
-    pub src_ip: Ipv4Addr,
-    pub dst_ip: Ipv4Addr,
-    pub src_port: u16,
-    pub dst_port: u16,
-    pub reassembled: bool,
-    pub checksum: UdpChecksum,
-    pub udp_warnings: Vec<String>,
-    /// The UDP payload, in [`Batch::buf`].
-    pub payload: Range<usize>,
-    /// The whole frame, in [`Batch::buf`], for sources that cannot be read again (stdin).
-    pub frame_data: Option<Range<usize>>,
+impl From<&FrameMeta> for FrameRef {
+    fn from(f: &FrameMeta) -> FrameRef {
+        FrameRef {
+            frame: f.number,
+            offset: f.offset.unwrap_or(FrameRef::NO_OFFSET),
+            caplen: f.caplen,
+            orig_len: f.orig_len,
+            linktype: f.linktype,
+        }
+    }
 }
 
-/// DHCP packets read since the last batch, and the read position.
-#[derive(Debug, Default, Clone)]
-pub struct Batch {
-    pub buf: Vec<u8>,
-    pub items: Vec<Item>,
-    /// Frames read so far, DHCP or not.
-    pub frames_read: u64,
-    /// DHCP packets read so far.
-    pub dhcp_read: u64,
-    /// Bytes read so far and the file size, when known.
-    pub progress: Option<(u64, u64)>,
-    /// Capture time of the last frame read (the replay clock).
-    pub clock: Option<Timestamp>,
-    /// Frames the live capture lost so far.
-    pub drops: Option<u64>,
-}
+/// DHCP packets read since the last batch, and the read position: the pipeline's batch.
+pub type Batch = PacketBatch;
 
 /// How the read ended.
 #[derive(Debug, Clone, Default)]
@@ -80,6 +50,25 @@ pub struct Ended {
     /// The source failed (read error, interface gone).
     pub fatal: Option<String>,
     pub unsupported_linktypes: Vec<(u16, u64)>,
+}
+
+impl From<ReadSummary> for Ended {
+    fn from(s: ReadSummary) -> Ended {
+        let (warning, fatal) = match s.error {
+            Some(e @ (SourceError::Truncated { .. } | SourceError::Corrupt { .. })) => {
+                (Some(e.to_string()), None)
+            }
+            Some(e) => (None, Some(e.to_string())),
+            None => (None, None),
+        };
+        Ended {
+            frames: s.frames,
+            dhcp_packets: s.dhcp_packets,
+            warning,
+            fatal,
+            unsupported_linktypes: s.unsupported_linktypes,
+        }
+    }
 }
 
 /// Pace of a file read.
@@ -107,265 +96,48 @@ impl Speed {
     }
 }
 
-/// What the runtime's threads share with the UI: the reader's pause and stop flags, and the
-/// probe thread's queue (live mode, when the probe handles could be opened).
+impl Speed {
+    /// How the reader paces itself for this speed.
+    pub fn pace(self) -> Pace {
+        match self {
+            Speed::Factor(f) => Pace::Replay(f),
+            Speed::Load | Speed::Max => Pace::AsRead,
+        }
+    }
+}
+
+/// What the runtime's threads share with the UI: the reader's pause and stop flags, the way
+/// spent batches go back to the reader, and the probe thread's queue (live mode, when the
+/// probe handles could be opened).
 #[derive(Debug, Clone, Default)]
 pub struct Control {
-    pub paused: Arc<AtomicBool>,
-    pub stop: Arc<AtomicBool>,
+    pub read: ReadControl,
+    pub spent: Option<Sender<PacketBatch>>,
     pub probe: Option<std::sync::mpsc::Sender<Box<crate::probe::Plan>>>,
 }
 
-/// Options of one read.
-#[derive(Debug, Clone)]
-pub struct ReadOptions {
-    pub speed: Speed,
-    /// Keep each DHCP frame's bytes in the batch (the source cannot be read again).
-    pub keep_frames: bool,
-    /// Send a batch after this many DHCP packets...
-    pub batch_packets: usize,
-    /// ...or once this much time has passed since the last one.
-    pub batch_interval: Duration,
-    pub file_size: Option<u64>,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            speed: Speed::Load,
-            keep_frames: false,
-            batch_packets: 4096,
-            batch_interval: Duration::from_millis(15),
-            file_size: None,
-        }
-    }
-}
-
-/// What the reader needs of a source beyond [`FrameSource`].
-pub trait OffsetSource: FrameSource {
-    /// Where the frame last returned lies in the file (files only).
-    fn last_offset(&self) -> Option<u64> {
-        None
-    }
-    /// The next frame, or `Ok(None)` after a short wait with nothing ([`Self::idle`]) or at
-    /// the end.
-    fn poll_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
-        self.next_frame()
-    }
-    /// After `poll_frame` gave `Ok(None)`: true when that was a quiet moment, not the end.
-    fn idle(&self) -> bool {
-        false
-    }
-    /// Frames lost by the capture (live), when known.
-    fn drops(&mut self) -> Option<u64> {
-        None
-    }
-}
-
-impl OffsetSource for FileSource {
-    fn last_offset(&self) -> Option<u64> {
-        Some(self.frame_offset())
-    }
-}
-
-impl OffsetSource for LiveSource {
-    fn poll_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
-        self.next_frame_timeout(Some(Duration::from_millis(100)))
-    }
-    fn idle(&self) -> bool {
-        !self.is_finished()
-    }
-    fn drops(&mut self) -> Option<u64> {
-        self.stats()
-            .ok()
-            .map(|s| u64::from(s.kernel_dropped) + u64::from(s.if_dropped))
-    }
-}
-
-/// Reads `source` to its end (or until `control.stop`), handing batches to `send`, which
-/// returns false when nobody listens any more. Honours `control.paused` and the speed.
-pub fn read_batches<S: OffsetSource + ?Sized>(
+/// Reads `source` through the pipeline's reader, handing batches to `send`, which returns
+/// false when nobody listens any more; batches given back on `spent` are filled again.
+pub fn read_batches<S: ReadSource + ?Sized>(
     source: &mut S,
     opts: &ReadOptions,
     control: &Control,
-    mut send: impl FnMut(Batch) -> bool,
+    send: impl FnMut(Batch) -> bool,
 ) -> Ended {
-    let mut ended = Ended::default();
-    let mut decoder = FrameDecoder::new();
-    let mut batch = Batch::default();
-    let mut last_send = Instant::now();
-    // Replay clock: wall time at which the first frame's capture time was "now".
-    let mut replay_origin: Option<(Instant, Timestamp)> = None;
-    let mut bytes_read = 0u64;
-    let mut last_drops = None;
-    let flush = |batch: &mut Batch,
-                 ended: &Ended,
-                 bytes_read: u64,
-                 send: &mut dyn FnMut(Batch) -> bool|
-     -> bool {
-        batch.frames_read = ended.frames;
-        batch.dhcp_read = ended.dhcp_packets;
-        batch.progress = opts.file_size.map(|size| (bytes_read, size));
-        send(std::mem::take(batch))
-    };
-    loop {
-        if control.stop.load(Ordering::Relaxed) {
-            break;
-        }
-        if control.paused.load(Ordering::Relaxed) {
-            if !batch.items.is_empty() && !flush(&mut batch, &ended, bytes_read, &mut send) {
-                return ended;
-            }
-            let pause_start = Instant::now();
-            while control.paused.load(Ordering::Relaxed) && !control.stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            // The replay clock stands still while paused.
-            if let Some((origin, ts)) = replay_origin {
-                replay_origin = Some((origin + pause_start.elapsed(), ts));
-            }
-            continue;
-        }
-        let polled = match source.poll_frame() {
-            Ok(f) => f,
-            Err(e) => {
-                match e {
-                    SourceError::Truncated { .. } | SourceError::Corrupt { .. } => {
-                        ended.warning = Some(e.to_string());
-                    }
-                    other => ended.fatal = Some(other.to_string()),
-                }
-                break;
-            }
-        };
-        let Some(frame) = polled else {
-            if !source.idle() {
-                break;
-            }
-            // A quiet moment: show what is pending, and the capture counters.
-            let drops = source.drops();
-            if !batch.items.is_empty() || drops != last_drops {
-                batch.drops = drops;
-                last_drops = drops;
-                if !flush(&mut batch, &ended, bytes_read, &mut send) {
-                    return ended;
-                }
-                last_send = Instant::now();
-            }
-            continue;
-        };
-        ended.frames += 1;
-        let fref_base = FrameRef {
-            frame: frame.number,
-            offset: FrameRef::NO_OFFSET,
-            caplen: frame.data.len() as u32,
-            orig_len: frame.orig_len,
-            linktype: frame.linktype,
-        };
-        let (ts, ts_digits) = (frame.ts, frame.ts_digits);
-        if let Speed::Factor(factor) = opts.speed {
-            match replay_origin {
-                None => replay_origin = Some((Instant::now(), ts)),
-                Some((origin, first)) => {
-                    let due = origin.checked_add(replay_delay(ts.millis_since(first), factor));
-                    let now = Instant::now();
-                    if let Some(due) = due.filter(|&d| d > now) {
-                        // Show what came before the wait first.
-                        if !batch.items.is_empty()
-                            && !flush(&mut batch, &ended, bytes_read, &mut send)
-                        {
-                            return ended;
-                        }
-                        last_send = Instant::now();
-                        sleep_until(due, control);
-                    }
-                }
-            }
-        }
-        let mut item = None;
-        if !supports(frame.linktype) {
-            match ended
-                .unsupported_linktypes
-                .iter_mut()
-                .find(|(lt, _)| *lt == frame.linktype)
-            {
-                Some((_, n)) => *n += 1,
-                None => ended.unsupported_linktypes.push((frame.linktype, 1)),
-            }
-        } else if let Decoded::Udp(udp) = decoder.decode(&frame)
-            && is_dhcp(&udp)
-        {
-            let start = batch.buf.len();
-            batch.buf.extend_from_slice(udp.payload);
-            let payload = start..batch.buf.len();
-            let frame_data = opts.keep_frames.then(|| {
-                let start = batch.buf.len();
-                batch.buf.extend_from_slice(frame.data);
-                start..batch.buf.len()
-            });
-            item = Some(Item {
-                fref: fref_base,
-                ts,
-                ts_digits,
-                src_mac: udp.src_mac,
-                dst_mac: udp.dst_mac,
-                vlans: udp.vlans,
-                src_ip: udp.src_ip,
-                dst_ip: udp.dst_ip,
-                src_port: udp.src_port,
-                dst_port: udp.dst_port,
-                reassembled: udp.reassembled,
-                checksum: udp.checksum,
-                udp_warnings: udp.warnings,
-                payload,
-                frame_data,
-            });
-        }
-        // The frame borrows the source: ask where it was once done with it.
-        let offset = source.last_offset();
-        if let Some(o) = offset {
-            bytes_read = o + u64::from(fref_base.caplen);
-        }
-        batch.clock = Some(ts);
-        if let Some(mut item) = item {
-            if let Some(o) = offset {
-                item.fref.offset = o;
-            }
-            ended.dhcp_packets += 1;
-            batch.items.push(item);
-        }
-        if batch.items.len() >= opts.batch_packets
-            || (!batch.items.is_empty() && last_send.elapsed() >= opts.batch_interval)
-        {
-            batch.drops = source.drops();
-            last_drops = batch.drops.or(last_drops);
-            if !flush(&mut batch, &ended, bytes_read, &mut send) {
-                return ended;
-            }
-            last_send = Instant::now();
-        }
-    }
-    if opts.file_size.is_some() {
-        bytes_read = opts.file_size.unwrap_or(bytes_read);
-    }
-    flush(&mut batch, &ended, bytes_read, &mut send);
-    ended
+    read_recycling(source, opts, control, send, None)
 }
 
-/// Longest the replay waits for a frame, counted from the first: a timestamp years after the
-/// first one (a damaged or hostile file: a huge pcapng `if_tsoffset`) waits this long, not
-/// forever, and cannot overflow the clock.
-pub const MAX_REPLAY_DELAY: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Wall time after the first frame at which a frame `ms` later in the capture is due, at
-/// `factor` times the recorded pace: never negative, never more than [`MAX_REPLAY_DELAY`].
-pub fn replay_delay(ms: f64, factor: f64) -> Duration {
-    let secs = ms / factor / 1000.0;
-    if secs.is_nan() || secs <= 0.0 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs_f64(secs.min(MAX_REPLAY_DELAY.as_secs_f64()))
-    }
+/// [`read_batches`] taking its batches back from `spent` (the reader thread).
+pub fn read_recycling<S: ReadSource + ?Sized>(
+    source: &mut S,
+    opts: &ReadOptions,
+    control: &Control,
+    send: impl FnMut(Batch) -> bool,
+    spent: Option<Receiver<PacketBatch>>,
+) -> Ended {
+    let spent = spent.unwrap_or_else(|| pipeline::spent_channel().1);
+    let hand_over = pipeline::recycling(send, spent);
+    pipeline::read_batches(source, opts, &control.read, hand_over).into()
 }
 
 thread_local! {
@@ -397,19 +169,6 @@ pub fn guarded(read: impl FnOnce() -> Ended) -> Ended {
     })
 }
 
-fn sleep_until(due: Instant, control: &Control) {
-    loop {
-        let now = Instant::now();
-        if now >= due || control.stop.load(Ordering::Relaxed) {
-            return;
-        }
-        if control.paused.load(Ordering::Relaxed) {
-            return;
-        }
-        std::thread::sleep((due - now).min(Duration::from_millis(20)));
-    }
-}
-
 /// Reads the frame `r` describes from `file` again.
 pub fn read_frame(file: &mut std::fs::File, r: &FrameRef) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
@@ -428,6 +187,8 @@ mod tests {
     use crate::craft::{UdpEndpoints, udp_frame};
     use crate::dhcp::MessageBuilder;
     use crate::dhcp::options::MessageType;
+    use crate::source::FileSource;
+    use std::time::{Duration, Instant};
 
     /// A pcapng block: type, length, body padded to 32 bits, length again.
     fn block(kind: u32, body: &[u8]) -> Vec<u8> {
@@ -503,19 +264,19 @@ mod tests {
         std::fs::write(&path, huge_tsoffset_pcapng()).unwrap();
         let mut source = FileSource::open(&path).unwrap();
         let opts = ReadOptions {
-            speed: Speed::Factor(1.0),
+            pace: Speed::Factor(1.0).pace(),
             ..ReadOptions::default()
         };
         let control = Control::default();
-        let stop = control.stop.clone();
+        let stop = control.read.stop.clone();
         let stopper = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(300));
-            stop.store(true, Ordering::Relaxed);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
         });
         let mut items = 0;
         let started = Instant::now();
         let ended = read_batches(&mut source, &opts, &control, |b| {
-            items += b.items.len();
+            items += b.len();
             true
         });
         stopper.join().unwrap();

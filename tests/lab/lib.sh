@@ -54,12 +54,17 @@
 # not call lab_bg (or wrappers that start daemons) inside $(...): the pid
 # would belong to the subshell.  lab_wait_* return 1 on timeout; setup errors
 # call lab_die (exit 1, which still tears down).  Client hooks log "<event>
-# <ip>" lines to $LAB_DIR/events/NAME: dhclient reasons (PREINIT, BOUND,
-# RENEW, REBOOT, EXPIRE, RELEASE...), udhcpc (deconfig, bound, renew, nak...),
-# dhcpcd reasons (BOUND, INFORM, RELEASE, STOPPED...).  Node names: [A-Za-z0-9_],
+# <ip> server=<server id> lease=<lease s>" lines to $LAB_DIR/events/NAME
+# (what the client itself was told: an oracle independent of any capture):
+# dhclient reasons (PREINIT, BOUND, RENEW, REBOOT, EXPIRE, RELEASE...), udhcpc
+# (deconfig, bound, renew, nak...), dhcpcd reasons (BOUND, INFORM, RELEASE,
+# STOPPED...).  Node names: [A-Za-z0-9_],
 # node + interface name <= 14 characters.
 #
 # Environment: LAB_KEEP=1 keeps $LAB_DIR (logs, configs, leases) on teardown.
+#              LAB_EXPORT=DIR copies the hook events (DIR/events/NAME) and every
+#              NAME.leases file into DIR at teardown, after the daemons stopped: the
+#              records the tests compare with the report.
 #              LAB_VERBOSE=1 prints what the lab does.
 
 LAB_PREFIX=dsr
@@ -327,13 +332,14 @@ PYEOF
 
 # ---------------------------------------------------------------- clients ---
 
-# Event hooks: every client hook appends "<event> <ip>" to $LAB_DIR/events/NAME.
+# Event hooks: every client hook appends "<event> <ip> server=<id> lease=<s>" to
+# $LAB_DIR/events/NAME.
 _lab_hook_dhclient() {
     local name=$1 f="$LAB_DIR/$1.hook"
     cat >"$f" <<EOF
 #!/bin/sh
 # dhclient hook for lab client $name: configure the address in the namespace only.
-echo "\$reason \${new_ip_address:-\${old_ip_address:-}}" >>"$LAB_DIR/events/$name"
+echo "\$reason \${new_ip_address:-\${old_ip_address:-}} server=\${new_dhcp_server_identifier:-} lease=\${new_dhcp_lease_time:-}" >>"$LAB_DIR/events/$name"
 case "\$reason" in
 PREINIT) ip link set dev "\$interface" up ;;
 BOUND|RENEW|REBIND|REBOOT)
@@ -356,7 +362,7 @@ _lab_hook_udhcpc() {
     cat >"$f" <<EOF
 #!/bin/sh
 # udhcpc hook for lab client $name
-echo "\$1 \${ip:-}" >>"$LAB_DIR/events/$name"
+echo "\$1 \${ip:-} server=\${serverid:-} lease=\${lease:-}" >>"$LAB_DIR/events/$name"
 case "\$1" in
 deconfig) ip -4 addr flush dev "\$interface" ;;
 bound|renew)
@@ -375,7 +381,7 @@ _lab_hook_dhcpcd() {
     cat >"$f" <<EOF
 #!/bin/sh
 # dhcpcd hook for lab client $name (dhcpcd configures addresses itself)
-echo "\$reason \${new_ip_address:-}" >>"$LAB_DIR/events/$name"
+echo "\$reason \${new_ip_address:-} server=\${new_dhcp_server_identifier:-} lease=\${new_dhcp_lease_time:-}" >>"$LAB_DIR/events/$name"
 exit 0
 EOF
     chmod 755 "$f"
@@ -513,6 +519,14 @@ lab_teardown() {
     for ((i = ${#LAB_NODES[@]} - 1; i >= 0; i--)); do
         ip netns del "${LAB_NODES[$i]}" 2>/dev/null || true
     done
+    # The independent records, kept for the caller once every daemon has stopped (lease
+    # files final): client hook events and every lease file (servers' and dhclients').
+    if [[ -n "${LAB_EXPORT:-}" && -n "$LAB_DIR" && -d "$LAB_DIR" ]]; then
+        mkdir -p "$LAB_EXPORT/events"
+        cp -f "$LAB_DIR"/events/* "$LAB_EXPORT/events/" 2>/dev/null || true
+        cp -f "$LAB_DIR"/*.leases "$LAB_EXPORT/" 2>/dev/null || true
+        for p in "$LAB_DIR"/*.run/*.leases*; do [[ -f "$p" ]] && cp -f "$p" "$LAB_EXPORT/"; done
+    fi
     if [[ "${LAB_KEEP:-0}" == 1 ]]; then
         rm -f "$LAB_DIR/owner"
         echo "[lab $LAB_ID] kept $LAB_DIR" >&2

@@ -1,5 +1,5 @@
-//! The namespace lab from Rust: a gate that skips (or fails in CI) when root, `ip netns` or a
-//! tool is missing, and a runner for bash scripts that source tests/lab/lib.sh.
+//! The namespace lab from Rust: the gate (tests/common/gate.rs: skip, or fail in CI, when root,
+//! `ip netns` or a tool is missing) and a runner for bash scripts that source tests/lab/lib.sh.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use serde_json::Value as Json;
@@ -9,50 +9,22 @@ use std::process::Command;
 pub const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
 const LIB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/lib.sh");
 
-/// Why the namespace lab cannot run here, if it cannot.
-fn lab_missing(test: &str, tools: &[&str]) -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("not root".into());
-    }
-    for t in ["ip", "ethtool", "tcpdump", "setpriv"].iter().chain(tools) {
-        let found = Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Some(format!("{t} is not installed"));
-        }
-    }
-    // One name per test: the tests of a binary run in parallel threads of one process.
-    let ns = format!("dsr-check-{}-{test}", std::process::id());
-    let ok = Command::new("ip")
-        .args(["netns", "add", &ns])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let _ = Command::new("ip").args(["netns", "del", &ns]).output();
-    if !ok {
-        return Some("cannot create network namespaces".into());
-    }
-    None
-}
+#[path = "../common/gate.rs"]
+pub mod gate;
 
-/// True when `CI` says this is a CI run: set to anything but empty, `false` or `0`
-/// (`CI=true`, `CI=1`, `CI=yes` all count).
-pub fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !matches!(v.to_str(), Some("" | "false" | "0")))
-}
+use gate::Need;
 
-/// True when the lab can run; otherwise skip (or fail in CI, see [`in_ci`]).
+/// True when the lab can run: root, network namespaces, `ip ethtool tcpdump setpriv` and
+/// `tools`. Otherwise skips or, in CI, fails (the rule is in tests/common/gate.rs).
 pub fn lab_ready(test: &str, tools: &[&str]) -> bool {
-    match lab_missing(test, tools) {
-        None => true,
-        Some(why) if in_ci() => panic!("{test}: namespace lab unavailable in CI: {why}"),
-        Some(why) => {
-            eprintln!("skipping {test}: {why}");
-            false
-        }
-    }
+    let mut needs = vec![Need::Netns];
+    needs.extend(
+        ["ip", "ethtool", "tcpdump", "setpriv"]
+            .iter()
+            .chain(tools)
+            .map(|t| Need::Program(t)),
+    );
+    gate::ready(test, &needs)
 }
 
 /// Results of one lab script: `run NAME CMD…` in the script leaves NAME.out/.err/.rc here.

@@ -1,0 +1,38 @@
+//! The footer: filter input, status, read warning, or the key hints of the binding table.
+
+use super::*;
+
+pub(super) fn draw_footer(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
+    let line = if let Some(input) = &m.input {
+        Line::from(vec![
+            Span::styled("/", t.title()),
+            Span::raw(crate::escape::escape_str(input)),
+            Span::styled("█", t.dim()),
+            Span::styled(
+                "   MAC, IP, hostname, message type, server · Enter keep · Esc clear",
+                t.dim(),
+            ),
+        ])
+    } else if !m.status.is_empty() {
+        Line::from(Span::styled(format!(" {}", m.status), t.title()))
+    } else if let Some(w) = m.ended.as_ref().and_then(|e| e.warning.as_ref()) {
+        Line::from(Span::styled(
+            format!(" warning: {}", crate::escape::escape_str(w)),
+            t.bad(),
+        ))
+    } else {
+        let hints = super::super::keys::hints(&super::super::update::place(m));
+        let mut spans = vec![Span::styled(format!(" {hints}"), t.dim())];
+        if !m.filter.is_empty() {
+            spans.insert(
+                0,
+                Span::styled(
+                    format!(" filter: {} ", crate::escape::escape_str(&m.filter)),
+                    t.title().add_modifier(Modifier::REVERSED),
+                ),
+            );
+        }
+        Line::from(spans)
+    };
+    f.render_widget(para(line), area);
+}
