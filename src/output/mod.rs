@@ -2,6 +2,7 @@
 //! escaped before it is written.
 
 pub mod decode;
+pub mod decode_v6;
 pub mod report;
 
 use std::io;
