@@ -11,6 +11,7 @@ pub mod dhcp;
 pub mod dhcpv6;
 pub mod escape;
 pub mod frame;
+pub mod frame6;
 pub mod live;
 pub mod output;
 pub mod pcap_writer;

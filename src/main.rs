@@ -5,8 +5,10 @@ use dhcpscope::cli::{
     ReportFormat,
 };
 use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
-use dhcpscope::output::{decode, is_broken_pipe, report};
-use dhcpscope::pipeline::{ReadControl, ReadOptions, ReadSource, ReadSummary, read_threaded};
+use dhcpscope::output::{decode, decode_v6, is_broken_pipe, report};
+use dhcpscope::pipeline::{
+    AnyPacket, ReadControl, ReadOptions, ReadSource, ReadSummary, read_threaded,
+};
 use dhcpscope::probe::{ProbeConfig, Status};
 use dhcpscope::source::{FileSource, SourceError};
 use dhcpscope::tui::TuiConfig;
@@ -161,10 +163,12 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut write_error: Option<io::Error> = None;
     let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
-        for p in batch.iter() {
-            let result = match args.format {
-                DecodeFormat::Text => decode::write_text(&mut out, &p),
-                DecodeFormat::Jsonl => decode::write_jsonl(&mut out, &p),
+        for p in batch.iter_all() {
+            let result = match (args.format, p) {
+                (DecodeFormat::Text, AnyPacket::V4(p)) => decode::write_text(&mut out, &p),
+                (DecodeFormat::Jsonl, AnyPacket::V4(p)) => decode::write_jsonl(&mut out, &p),
+                (DecodeFormat::Text, AnyPacket::V6(p)) => decode_v6::write_text(&mut out, &p),
+                (DecodeFormat::Jsonl, AnyPacket::V6(p)) => decode_v6::write_jsonl(&mut out, &p),
             };
             if let Err(e) = result {
                 write_error = Some(e);

@@ -5,7 +5,8 @@ use crate::dhcp::options::{colon_hex, hex};
 use crate::dhcpv6::options::{self, Duid, SubOption, Value};
 use crate::dhcpv6::ra::{self, NdValue, RouterMessage};
 use crate::dhcpv6::{Ia, IaKind, Lease, Message, Status};
-use crate::escape::escape_bytes;
+use crate::escape::{escape_bytes, escape_str};
+use crate::pipeline::{V6Body, V6Kind, V6Packet};
 use serde_json::{Value as Json, json};
 use std::io::{self, Write};
 
@@ -354,6 +355,119 @@ pub fn write_router_text(out: &mut impl Write, m: &RouterMessage<'_>) -> io::Res
         writeln!(out, "    Warning: {w}")?;
     }
     Ok(())
+}
+
+/// The JSON object for one IPv6 record (a `jsonl` line): frame, link, IPv6 and UDP/ICMPv6
+/// facts, then a `dhcpv6` or an `ra` object, then every warning of every layer.
+pub fn packet_json(p: &V6Packet<'_>) -> Json {
+    let m = &p.meta;
+    let mac = |m: Option<[u8; 6]>| m.map(|m| colon_hex(&m));
+    let mut warnings: Vec<String> = p.warnings.to_vec();
+    let mut obj = json!({
+        "frame": m.frame.number,
+        "ts": m.frame.ts.rfc3339(m.frame.ts_digits).to_string(),
+        "src_mac": mac(m.src_mac),
+        "dst_mac": mac(m.dst_mac),
+        "vlan": m.vlans.as_slice(),
+        "src_ip": m.src_ip.to_string(),
+        "dst_ip": m.dst_ip.to_string(),
+        "hop_limit": m.hop_limit,
+        "ext_headers": m.ext_headers.names(),
+    });
+    let map = obj.as_object_mut().expect("an object");
+    match (&p.body, m.kind) {
+        (
+            V6Body::Dhcp(d),
+            V6Kind::Dhcp {
+                src_port, dst_port, ..
+            },
+        ) => {
+            map.insert("src_port".into(), json!(src_port));
+            map.insert("dst_port".into(), json!(dst_port));
+            map.insert("dhcpv6".into(), dhcpv6_json(d));
+            warnings.extend(dhcpv6_warnings(d));
+        }
+        (V6Body::Router(r), _) => {
+            map.insert("ra".into(), router_json(r));
+            warnings.extend(r.warnings.iter().map(ToString::to_string));
+        }
+        (V6Body::Dhcp(d), _) => {
+            map.insert("dhcpv6".into(), dhcpv6_json(d));
+        }
+    }
+    if let V6Kind::Router {
+        checksum_ok: Some(false),
+    } = m.kind
+    {
+        warnings.push("ICMPv6 checksum is wrong".into());
+    }
+    map.insert("warnings".into(), json!(warnings));
+    obj
+}
+
+/// Writes one JSON line for an IPv6 record.
+pub fn write_jsonl(out: &mut impl Write, p: &V6Packet<'_>) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &packet_json(p))?;
+    out.write_all(b"\n")
+}
+
+/// Writes one text block for an IPv6 record, in the style of the DHCPv4 blocks.
+pub fn write_text(out: &mut impl Write, p: &V6Packet<'_>) -> io::Result<()> {
+    let m = &p.meta;
+    let mac = |m: Option<[u8; 6]>| m.map_or_else(|| "-".to_string(), |m| colon_hex(&m));
+    write!(
+        out,
+        "Frame {}: {}  {} -> {}",
+        m.frame.number,
+        m.frame.ts.rfc3339(m.frame.ts_digits),
+        mac(m.src_mac),
+        mac(m.dst_mac)
+    )?;
+    if !m.vlans.as_slice().is_empty() {
+        write!(out, "  vlan {:?}", m.vlans.as_slice())?;
+    }
+    writeln!(out)?;
+    let ext = m.ext_headers.names();
+    let ext = if ext.is_empty() {
+        String::new()
+    } else {
+        format!(", extension headers: {}", ext.join(", "))
+    };
+    match m.kind {
+        V6Kind::Dhcp {
+            src_port,
+            dst_port,
+            checksum,
+        } => writeln!(
+            out,
+            "  [{}]:{src_port} -> [{}]:{dst_port}  ({} bytes, hop limit {}, UDP checksum {checksum:?}{ext})",
+            m.src_ip,
+            m.dst_ip,
+            p.payload.len(),
+            m.hop_limit
+        )?,
+        V6Kind::Router { checksum_ok } => writeln!(
+            out,
+            "  {} -> {}  ({} bytes, hop limit {}, ICMPv6 checksum {}{ext})",
+            m.src_ip,
+            m.dst_ip,
+            p.payload.len(),
+            m.hop_limit,
+            match checksum_ok {
+                Some(true) => "Good",
+                Some(false) => "Bad",
+                None => "Unverified",
+            }
+        )?,
+    }
+    match &p.body {
+        V6Body::Dhcp(d) => write_dhcpv6_text(out, d)?,
+        V6Body::Router(r) => write_router_text(out, r)?,
+    }
+    for w in p.warnings {
+        writeln!(out, "    Warning: {}", escape_str(w))?;
+    }
+    writeln!(out)
 }
 
 #[cfg(test)]
