@@ -163,6 +163,7 @@ pub fn dhcpv6_json(m: &Message<'_>) -> Json {
             let r = l.relay.as_ref()?;
             Some(json!({
                 "msg_type": l.msg_type.to_string(),
+                "msg_type_code": l.msg_type.0,
                 "hop_count": r.hop_count,
                 "link_address": r.link_address.to_string(),
                 "peer_address": r.peer_address.to_string(),
