@@ -10,7 +10,7 @@
 
 #![deny(clippy::indexing_slicing)]
 
-use crate::frame::{UdpChecksum, Vlans};
+use crate::frame::{FrameWarning, FrameWarnings, UdpChecksum, Vlans};
 use crate::source::{RawFrame, linktype};
 use std::net::Ipv6Addr;
 
@@ -92,8 +92,8 @@ pub struct Ip6Frame<'a> {
     pub hop_limit: u8,
     pub ext_headers: ExtHeaders,
     pub body: Ip6Body<'a>,
-    /// Anomalies below DHCPv6/ICMPv6, in plain English.
-    pub warnings: Vec<String>,
+    /// Anomalies below DHCPv6/ICMPv6.
+    pub warnings: FrameWarnings,
 }
 
 struct Link {
@@ -167,7 +167,7 @@ fn ipv6_of_link<'a>(frame: &RawFrame<'a>) -> Option<(Link, &'a [u8])> {
 /// for anything else.
 pub fn decode<'a>(frame: &RawFrame<'a>) -> Option<Ip6Frame<'a>> {
     let (link, ip) = ipv6_of_link(frame)?;
-    let mut warnings = Vec::new();
+    let mut warnings = FrameWarnings::new();
     let src_ip = Ipv6Addr::from(<[u8; 16]>::try_from(ip.get(8..24)?).ok()?);
     let dst_ip = Ipv6Addr::from(<[u8; 16]>::try_from(ip.get(24..40)?).ok()?);
     let hop_limit = *ip.get(7)?;
@@ -208,10 +208,7 @@ pub fn decode<'a>(frame: &RawFrame<'a>) -> Option<Ip6Frame<'a>> {
                     return None;
                 }
                 if offset_flags & 1 != 0 {
-                    warnings.push(
-                        "first IPv6 fragment: decoded alone, the datagram is not reassembled"
-                            .to_string(),
-                    );
+                    warnings.push(FrameWarning::Ipv6FirstFragment);
                 }
                 8
             }
@@ -229,19 +226,18 @@ pub fn decode<'a>(frame: &RawFrame<'a>) -> Option<Ip6Frame<'a>> {
             {
                 return None;
             }
-            let udp_len = usize::from(be16(rest, 4)?);
+            let wire_len = be16(rest, 4)?;
+            let udp_len = usize::from(wire_len);
             let stored = be16(rest, 6)?;
             let whole = if udp_len < 8 {
-                warnings.push(format!(
-                    "UDP length {udp_len} is less than the 8-byte header"
-                ));
+                warnings.push(FrameWarning::UdpLengthBelowHeader { udp_len: wire_len });
                 None
             } else if udp_len > rest.len() {
                 if complete {
-                    warnings.push(format!(
-                        "UDP length says {udp_len} bytes, but the IPv6 payload holds {}",
-                        rest.len()
-                    ));
+                    warnings.push(FrameWarning::UdpLengthBeyondIpv6Payload {
+                        udp_len: wire_len,
+                        available: u32::try_from(rest.len()).unwrap_or(u32::MAX),
+                    });
                 }
                 None
             } else {
@@ -290,15 +286,18 @@ pub fn decode<'a>(frame: &RawFrame<'a>) -> Option<Ip6Frame<'a>> {
     })
 }
 
-fn cut_warning(frame: &RawFrame<'_>, present: usize, payload_len: usize) -> String {
-    let captured = frame.data.len();
-    if (captured as u64) < u64::from(frame.orig_len) {
-        format!(
-            "frame cut by snaplen: {captured} of {} bytes captured",
-            frame.orig_len
-        )
+fn cut_warning(frame: &RawFrame<'_>, present: usize, payload_len: usize) -> FrameWarning {
+    let captured = u32::try_from(frame.data.len()).unwrap_or(u32::MAX);
+    if captured < frame.orig_len {
+        FrameWarning::SnaplenCut {
+            captured,
+            orig_len: frame.orig_len,
+        }
     } else {
-        format!("IPv6 payload length says {payload_len} bytes, only {present} present")
+        FrameWarning::Ipv6PayloadMissing {
+            payload_len: u16::try_from(payload_len).unwrap_or(u16::MAX),
+            present: u32::try_from(present).unwrap_or(u32::MAX),
+        }
     }
 }
 
@@ -498,8 +497,15 @@ mod tests {
             }
         ));
         assert_eq!(
-            d.warnings,
-            ["frame cut by snaplen: 64 of 66 bytes captured"]
+            d.warnings.as_slice(),
+            [FrameWarning::SnaplenCut {
+                captured: 64,
+                orig_len: 66
+            }]
+        );
+        assert_eq!(
+            d.warnings.as_slice()[0].to_string(),
+            "frame cut by snaplen: 64 of 66 bytes captured"
         );
         for n in 0..f.len() {
             let _ = decode(&raw(linktype::ETHERNET, &f[..n]));

@@ -420,10 +420,7 @@ fn poll_readable(fd: RawFd, wait: Duration) -> Result<(), SourceError> {
 /// LINKTYPE_* value (what files store) for a DLT_* value (what libpcap reports). On Linux they
 /// differ for raw IP: DLT_RAW is 12 (14 on some BSDs), LINKTYPE_RAW is 101.
 pub fn dlt_to_linktype(dlt: i32) -> u16 {
-    match dlt {
-        12 | 14 => linktype::RAW,
-        other => u16::try_from(other).unwrap_or(u16::MAX),
-    }
+    linktype::from_dlt(i64::from(dlt))
 }
 
 // ------------------------------------------------------------------ interfaces --

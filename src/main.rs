@@ -293,6 +293,13 @@ fn report_read_problems(summary: &ReadSummary) -> anyhow::Result<ExitCode> {
             "dhcpscope: warning: {frames} frames on unsupported link type {linktype} skipped"
         );
     }
+    for w in &summary.source_warnings {
+        eprintln!("dhcpscope: warning: {w}");
+    }
+    if summary.protected_frames > 0 {
+        let n = summary.protected_frames;
+        eprintln!("dhcpscope: warning: {n} encrypted 802.11 data frames skipped");
+    }
     match &summary.error {
         Some(e @ (SourceError::Truncated { .. } | SourceError::Corrupt { .. })) => {
             eprintln!(

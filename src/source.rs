@@ -19,30 +19,24 @@ use std::io::{self, Cursor, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// LINKTYPE_* values (tcpdump.org), as stored in files. DLT aliases are mapped on read.
-pub mod linktype {
-    pub const NULL: u16 = 0;
-    pub const ETHERNET: u16 = 1;
-    pub const RAW: u16 = 101;
-    pub const LOOP: u16 = 108;
-    pub const LINUX_SLL: u16 = 113;
-    pub const IPV4: u16 = 228;
-    pub const LINUX_SLL2: u16 = 276;
-}
+// The frame type and the link types live in the frame module (one list of what we decode);
+// they are re-exported here, where sources produce them.
+pub use crate::frame::{RawFrame, linktype};
 
-/// One captured frame, borrowed from the reader's buffer until the next call.
-#[derive(Debug, Clone, Copy)]
-pub struct RawFrame<'a> {
-    /// 1-based frame number, counting every packet record as Wireshark does.
-    pub number: u64,
-    pub ts: Timestamp,
-    /// Fractional digits the file records (6 = µs, 9 = ns).
-    pub ts_digits: u8,
-    /// LINKTYPE_* value of the interface the frame came from.
-    pub linktype: u16,
-    /// Length of the frame on the wire (may exceed `data.len()` when cut by a snaplen).
-    pub orig_len: u32,
-    pub data: &'a [u8],
+/// Something odd about the file that did not stop the read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceWarning {
+    /// pcapng defines only major version 1: such a section cannot be read, so it is skipped
+    /// up to the next Section Header Block (tshark stops reading there).
+    #[error(
+        "pcapng section at byte offset {offset} has version {major}.{minor} (only 1.x is defined): skipped ({blocks} blocks after its header)"
+    )]
+    UnsupportedSection {
+        offset: u64,
+        major: u16,
+        minor: u16,
+        blocks: u64,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +81,19 @@ const IDB_TYPE: u32 = 0x0000_0001;
 const PB_TYPE: u32 = 0x0000_0002;
 const SPB_TYPE: u32 = 0x0000_0003;
 const EPB_TYPE: u32 = 0x0000_0006;
+/// Blocks that hold no packet but that Wireshark (4.0) numbers as frames: Custom Blocks
+/// (copyable and not), systemd journal entries and Sysdig events. Counting them keeps our
+/// frame numbers equal to Wireshark's; they are lent as `linktype::NON_PACKET` frames.
+const NUMBERED_NON_PACKET_TYPES: [u32; 6] = [
+    0x0000_0BAD,
+    0x4000_0BAD,
+    0x0000_0009,
+    0x0000_0204,
+    0x0000_0216,
+    0x0000_0221,
+];
+/// Section Header Block: type, length, byte-order magic, major and minor version.
+const SHB_VERSION_AT: usize = 12;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 /// Smallest possible pcapng block: type, length, trailing length.
 const MIN_BLOCK_LEN: usize = 12;
@@ -110,6 +117,8 @@ enum Format {
         big_endian: bool,
         /// Interfaces of the current section, by id.
         interfaces: Vec<Interface>,
+        /// The current section has a version we cannot read: its blocks are skipped.
+        skipping: bool,
     },
 }
 
@@ -135,8 +144,9 @@ impl Resolution {
         digits: 6,
     };
 
-    /// Decodes `if_tsresol`: 10^-k, or 2^-k when the top bit is set. For binary units the
-    /// digits are the fewest decimal places as fine as one tick (2^-10 → 4), capped at 9.
+    /// Decodes `if_tsresol`: 10^-k, or 2^-k when the top bit is set. 2^-k is exactly k
+    /// decimal places (1/256 s = 0.00390625 s), so binary units keep k digits, capped at 9
+    /// (nanoseconds, computed exactly from the ticks).
     fn from_tsresol(tsresol: u8) -> Resolution {
         let exponent = u32::from(tsresol & 0x7F);
         if tsresol & 0x80 == 0 {
@@ -149,16 +159,10 @@ impl Resolution {
             }
         } else {
             match 1u64.checked_shl(exponent) {
-                Some(ticks_per_sec) if exponent < 64 => {
-                    let mut digits = 0u8;
-                    while digits < 9 && 10u64.pow(u32::from(digits)) < ticks_per_sec {
-                        digits += 1;
-                    }
-                    Resolution {
-                        ticks_per_sec,
-                        digits,
-                    }
-                }
+                Some(ticks_per_sec) if exponent < 64 => Resolution {
+                    ticks_per_sec,
+                    digits: exponent.min(9) as u8,
+                },
                 _ => Resolution::MICROS,
             }
         }
@@ -199,17 +203,28 @@ pub struct FileSource {
     finished: bool,
     /// The io error behind pcap-parser's opaque `ReadError`.
     read_error: Arc<Mutex<Option<io::Error>>>,
+    /// What was odd but did not stop the read, oldest first.
+    warnings: Vec<SourceWarning>,
 }
 
 /// Anything that lends frames one at a time: files, stdin, live interfaces.
 pub trait FrameSource {
     /// The next frame; `Ok(None)` when the source has ended.
     fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError>;
+
+    /// Warnings gathered so far (each returned once).
+    fn take_warnings(&mut self) -> Vec<SourceWarning> {
+        Vec::new()
+    }
 }
 
 impl FrameSource for FileSource {
     fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
         FileSource::next_frame(self)
+    }
+
+    fn take_warnings(&mut self) -> Vec<SourceWarning> {
+        std::mem::take(&mut self.warnings)
     }
 }
 
@@ -298,6 +313,7 @@ impl FileSource {
             let format = Format::PcapNg {
                 big_endian: false,
                 interfaces: Vec::new(),
+                skipping: false,
             };
             (Box::new(reader), format)
         } else {
@@ -307,7 +323,7 @@ impl FileSource {
                     big_endian: header.is_bigendian(),
                     nanos: header.is_nanosecond_precision(),
                     // The upper 16 bits carry FCS information, not the link type.
-                    linktype: canonical_linktype((header.network.0 & 0xFFFF) as u16),
+                    linktype: linktype::from_dlt(i64::from(header.network.0 & 0xFFFF)),
                 },
                 Ok(_) => return Err(header_corrupt("no pcap file header".to_owned())),
                 Err(e) => return Err(not_recognized(e)),
@@ -324,6 +340,7 @@ impl FileSource {
             frame_offset: 0,
             finished: false,
             read_error,
+            warnings: Vec::new(),
         })
     }
 
@@ -483,6 +500,22 @@ impl FileSource {
                     "block length {block_len} does not match its trailing copy {trailer}"
                 )));
             }
+            if block_type == SHB_TYPE {
+                let version = |at| read_u16(self.reader.data(), at, big_endian).unwrap_or(0);
+                let (major, minor) = (version(SHB_VERSION_AT), version(SHB_VERSION_AT + 2));
+                if major != 1 {
+                    self.skip_section(big_endian, major, minor, block_len);
+                    continue;
+                }
+            } else if self.skipping_section() {
+                if let Some(SourceWarning::UnsupportedSection { blocks, .. }) =
+                    self.warnings.last_mut()
+                {
+                    *blocks += 1;
+                }
+                self.reader.consume(block_len);
+                continue;
+            }
             match block_type {
                 SHB_TYPE | IDB_TYPE => self.parse_header_block(block_len)?,
                 EPB_TYPE | PB_TYPE => {
@@ -491,7 +524,10 @@ impl FileSource {
                         .map(Some);
                 }
                 SPB_TYPE => return self.simple_packet_block(block_len, big_endian).map(Some),
-                // Statistics, name resolution, secrets, custom…: nothing for us.
+                t if NUMBERED_NON_PACKET_TYPES.contains(&t) => {
+                    return Ok(Some(non_packet_block(t, block_len)));
+                }
+                // Statistics, name resolution, secrets…: nothing for us, and no frame number.
                 _ => self.reader.consume(block_len),
             }
         }
@@ -516,7 +552,7 @@ impl FileSource {
                     .and_then(|o| read_u64(o.value(), big_endian))
                     .map_or(0, |v| v as i64);
                 Ok(Parsed::Interface(Interface {
-                    linktype: canonical_linktype(idb.linktype.0 as u16),
+                    linktype: linktype::from_dlt(i64::from(idb.linktype.0 as u16)),
                     snaplen: idb.snaplen,
                     resolution: Resolution::from_tsresol(idb.if_tsresol),
                     ts_offset,
@@ -530,6 +566,7 @@ impl FileSource {
                 self.format = Format::PcapNg {
                     big_endian,
                     interfaces: Vec::new(),
+                    skipping: false,
                 };
             }
             Ok(Parsed::Interface(interface)) => {
@@ -599,7 +636,8 @@ impl FileSource {
             caplen = caplen.min(interface.snaplen as usize);
         }
         Ok(FrameMeta {
-            ts: Timestamp::default(),
+            // The block has no timestamp field: the time is unknown, not the epoch.
+            ts: Timestamp::UNKNOWN,
             ts_digits: interface.resolution.digits,
             linktype: interface.linktype,
             orig_len,
@@ -623,6 +661,27 @@ impl FileSource {
                 "packet refers to interface {id}, but the section declares {declared}"
             ))
         })
+    }
+
+    /// Starts skipping a section whose version we cannot read (pcapng: readers must not
+    /// interpret it), up to the next Section Header Block; its interfaces are forgotten.
+    fn skip_section(&mut self, big_endian: bool, major: u16, minor: u16, block_len: usize) {
+        self.warnings.push(SourceWarning::UnsupportedSection {
+            offset: self.offset(),
+            major,
+            minor,
+            blocks: 0,
+        });
+        self.format = Format::PcapNg {
+            big_endian,
+            interfaces: Vec::new(),
+            skipping: true,
+        };
+        self.reader.consume(block_len);
+    }
+
+    fn skipping_section(&self) -> bool {
+        matches!(self.format, Format::PcapNg { skipping: true, .. })
     }
 
     fn section_big_endian(&self) -> bool {
@@ -689,11 +748,25 @@ enum Parsed {
     Interface(Interface),
 }
 
-/// Files should hold LINKTYPE values, but some old writers stored the platform's DLT_RAW.
-fn canonical_linktype(value: u16) -> u16 {
-    match value {
-        12 | 14 => linktype::RAW,
-        other => other,
+/// A block Wireshark numbers as a frame although it holds no packet: lent as a frame of
+/// the pseudo link type `NON_PACKET` with an unknown time. Its data is the block body (for
+/// Custom Blocks, after the Private Enterprise Number, as Wireshark shows it).
+fn non_packet_block(block_type: u32, block_len: usize) -> FrameMeta {
+    let is_custom = block_type & 0x0FFF_FFFF == 0x0BAD;
+    let start = if is_custom && block_len >= MIN_BLOCK_LEN + 4 {
+        8 + 4
+    } else {
+        8
+    };
+    let len = block_len - 4 - start;
+    FrameMeta {
+        ts: Timestamp::UNKNOWN,
+        ts_digits: 0,
+        linktype: linktype::NON_PACKET,
+        orig_len: len as u32,
+        start,
+        len,
+        record_len: block_len,
     }
 }
 
@@ -784,6 +857,26 @@ impl<R: Read> Read for ErrorKeepingReader<R> {
     }
 }
 
+/// A capture of the shared public corpus (`../shared/captures/public` beside the project),
+/// for unit tests. When the folder is missing the test is skipped with a note, except in CI
+/// (env `CI` set), where that is a failure.
+#[cfg(test)]
+pub(crate) fn shared_public_capture(name: &str) -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/public");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing (CI is set)",
+            dir.display()
+        );
+        println!("skipped: {} is missing", dir.display());
+        return None;
+    }
+    let path = dir.join(name);
+    assert!(path.exists(), "{} is missing", path.display());
+    Some(path)
+}
+
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
 mod tests {
@@ -853,11 +946,15 @@ mod tests {
         }
 
         fn section(&mut self, big_endian: bool) {
+            self.section_version(big_endian, 1, 0);
+        }
+
+        fn section_version(&mut self, big_endian: bool, major: u16, minor: u16) {
             self.big_endian = big_endian;
             let mut body = Vec::new();
             put_u32(&mut body, BYTE_ORDER_MAGIC, big_endian);
-            put_u16(&mut body, 1, big_endian);
-            put_u16(&mut body, 0, big_endian);
+            put_u16(&mut body, major, big_endian);
+            put_u16(&mut body, minor, big_endian);
             body.extend(if big_endian {
                 (-1i64).to_be_bytes()
             } else {
@@ -1203,14 +1300,96 @@ mod tests {
         assert_eq!(frames[1].orig_len, 100);
         assert_eq!(frames[1].data, b"sll2 frame!");
 
-        // Simple packets belong to interface 0 and have no timestamp.
+        // Simple packets belong to interface 0 and have no timestamp: unknown, not 1970.
         assert_eq!(frames[2].linktype, linktype::ETHERNET);
+        assert_eq!(frames[2].ts, Timestamp::UNKNOWN);
+        assert!(!frames[2].ts.is_known());
         assert_eq!(frames[2].data, b"simple packet");
         assert_eq!(frames[2].orig_len, 13);
 
         assert_eq!(frames[3].linktype, linktype::LINUX_SLL2);
         assert_eq!(frames[3].ts, Timestamp::new(5, 1));
         assert_eq!(frames[3].data, b"old");
+    }
+
+    #[test]
+    fn pcapng_non_packet_blocks_are_numbered_like_wireshark() {
+        let mut ng = PcapNg::new(false);
+        ng.interface(linktype::ETHERNET, 0, &[]);
+        ng.enhanced(0, 1, b"first", 5);
+        let mut custom = 32473u32.to_le_bytes().to_vec();
+        custom.extend(b"custom data");
+        ng.block(0x0000_0BAD, &custom);
+        ng.block(0x4000_0BAD, &32473u32.to_le_bytes());
+        ng.block(4, &[0; 8]); // name resolution: no frame number
+        ng.block(5, &[0; 16]); // interface statistics: no frame number
+        ng.block(0x0000_0204, &[0; 28]); // Sysdig event
+        ng.enhanced(0, 2, b"second", 6);
+        let frames = frames_of(ng.bytes);
+        let numbers: Vec<(u64, u16)> = frames.iter().map(|f| (f.number, f.linktype)).collect();
+        let np = linktype::NON_PACKET;
+        assert_eq!(
+            numbers,
+            [(1, 1), (2, np), (3, np), (4, np), (5, linktype::ETHERNET)]
+        );
+        // A Custom Block's frame is its data after the enterprise number (padding included,
+        // as Wireshark counts it), with no time.
+        assert_eq!(frames[1].data, b"custom data\0");
+        assert_eq!(frames[1].orig_len, 12);
+        assert_eq!(frames[2].data, b"");
+        assert_eq!(frames[1].ts, Timestamp::UNKNOWN);
+        assert_eq!(frames[4].data, b"second");
+    }
+
+    #[test]
+    fn pcapng_sections_with_another_major_version_are_skipped() {
+        let mut ng = PcapNg::new(false);
+        ng.interface(linktype::ETHERNET, 0, &[]);
+        ng.enhanced(0, 0, b"one", 3);
+        let skipped_at = ng.bytes.len() as u64;
+        ng.section_version(true, 2, 0);
+        ng.interface(linktype::RAW, 0, &[]);
+        ng.enhanced(0, 0, b"hidden", 6);
+        ng.simple(b"hidden too", 10);
+        ng.section(false);
+        ng.interface(linktype::LINUX_SLL, 0, &[]);
+        ng.enhanced(0, 0, b"two", 3);
+        let mut source = open_bytes(ng.bytes).unwrap();
+        let (frames, error) = read_all(&mut source);
+        assert!(error.is_none(), "{error:?}");
+        let seen: Vec<(u64, &[u8], u16)> = frames
+            .iter()
+            .map(|f| (f.number, &f.data[..], f.linktype))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, &b"one"[..], linktype::ETHERNET),
+                (2, &b"two"[..], linktype::LINUX_SLL)
+            ]
+        );
+        let warnings = source.take_warnings();
+        assert_eq!(
+            warnings,
+            [SourceWarning::UnsupportedSection {
+                offset: skipped_at,
+                major: 2,
+                minor: 0,
+                blocks: 3
+            }]
+        );
+        assert!(warnings[0].to_string().contains("version 2.0"));
+        assert!(source.take_warnings().is_empty());
+
+        // A file whose first section is unreadable gives no frames, and says why.
+        let mut ng = PcapNg::new(false);
+        ng.bytes.clear();
+        ng.section_version(false, 3, 1);
+        ng.interface(linktype::ETHERNET, 0, &[]);
+        ng.enhanced(0, 0, b"x", 1);
+        let mut source = open_bytes(ng.bytes).unwrap();
+        assert!(read_all(&mut source).0.is_empty());
+        assert_eq!(source.take_warnings().len(), 1);
     }
 
     #[test]
@@ -1258,7 +1437,7 @@ mod tests {
             ng.enhanced(0, 3 * 1024 + 512, b"x", 1);
             let frames = frames_of(ng.bytes);
             assert_eq!(frames[0].ts, Timestamp::new(103, 500_000_000));
-            assert_eq!(frames[0].ts_digits, 4);
+            assert_eq!(frames[0].ts_digits, 9);
         }
     }
 
@@ -1270,9 +1449,18 @@ mod tests {
         assert_eq!(digits(12), 9);
         assert_eq!(digits(0), 0);
         assert_eq!(digits(0x80), 0);
-        assert_eq!(digits(0x80 | 10), 4);
-        assert_eq!(digits(0x80 | 20), 7);
+        // 2^-k is exactly k decimal places (capped at nanoseconds).
+        assert_eq!(digits(0x80 | 8), 8);
+        assert_eq!(digits(0x80 | 10), 9);
         assert_eq!(digits(0x80 | 30), 9);
+        // 2^-8: every tick is an exact number of nanoseconds.
+        let r = Resolution::from_tsresol(0x80 | 8);
+        assert_eq!(r.timestamp(256 * 7 + 1, 0), Timestamp::new(7, 3_906_250));
+        assert_eq!(r.timestamp(255, 0), Timestamp::new(0, 996_093_750));
+        assert_eq!(
+            r.timestamp(1, 0).rfc3339(r.digits).to_string(),
+            "1970-01-01T00:00:00.00390625Z"
+        );
         // Nonsense falls back to microseconds.
         assert_eq!(Resolution::from_tsresol(20), Resolution::MICROS);
         assert_eq!(Resolution::from_tsresol(0xFF), Resolution::MICROS);
@@ -1570,8 +1758,7 @@ mod tests {
     // ----- real captures (skipped when absent) -----
 
     fn public_capture(name: &str) -> Option<FileSource> {
-        let path = Path::new("/work/shared/captures/public").join(name);
-        path.exists().then(|| FileSource::open(&path).unwrap())
+        shared_public_capture(name).map(|path| FileSource::open(&path).unwrap())
     }
 
     #[test]

@@ -176,7 +176,12 @@ fn assert_documented_keys(p: &Json) {
     assert_eq!(keys(p), BTreeSet::from(TOP_KEYS), "{p}");
     assert_eq!(keys(&p["dhcp"]), BTreeSet::from(DHCP_KEYS), "{p}");
     assert!(p["frame"].as_u64().is_some_and(|n| n >= 1));
-    assert!(p["ts"].as_str().is_some_and(|t| t.ends_with('Z')));
+    // RFC 3339, or `unknown` for a record that has no time (pcapng Simple Packet Block).
+    assert!(
+        p["ts"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z') || t == "unknown")
+    );
     assert!(p["vlan"].is_array() && p["warnings"].is_array());
     for o in p["dhcp"]["options"].as_array().expect("options array") {
         let k = keys(o);
@@ -198,6 +203,66 @@ fn assert_documented_keys(p: &Json) {
     }
 }
 
+/// Checks one DHCPv6 or RS/RA `jsonl` line against the schema in README.md.
+fn assert_documented_v6_keys(p: &Json) {
+    let mut top = BTreeSet::from([
+        "frame",
+        "ts",
+        "src_mac",
+        "dst_mac",
+        "vlan",
+        "src_ip",
+        "dst_ip",
+        "hop_limit",
+        "ext_headers",
+        "warnings",
+    ]);
+    if p.get("dhcpv6").is_some() {
+        top.extend(["src_port", "dst_port", "dhcpv6"]);
+        assert_eq!(keys(p), top, "{p}");
+        let d = &p["dhcpv6"];
+        assert_eq!(
+            keys(d),
+            BTreeSet::from([
+                "msg_type",
+                "msg_type_code",
+                "xid",
+                "client_duid",
+                "server_duid",
+                "elapsed_time",
+                "preference",
+                "rapid_commit",
+                "status",
+                "ias",
+                "dns_servers",
+                "domain_list",
+                "relay_chain",
+                "options",
+            ]),
+            "{p}"
+        );
+        for o in d["options"].as_array().expect("options array") {
+            assert_eq!(
+                keys(o),
+                BTreeSet::from([
+                    "layer", "code", "name", "len", "offset", "depth", "parent", "value"
+                ]),
+                "{o}"
+            );
+        }
+    } else {
+        top.insert("ra");
+        assert_eq!(keys(p), top, "{p}");
+        for o in p["ra"]["options"].as_array().expect("options array") {
+            assert_eq!(
+                keys(o),
+                BTreeSet::from(["type", "name", "len", "offset", "value"]),
+                "{o}"
+            );
+        }
+    }
+}
+
 #[test]
 fn jsonl_has_the_documented_keys() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
@@ -213,8 +278,12 @@ fn jsonl_has_the_documented_keys() {
         let out = decode(&["--format", "jsonl"], &path);
         assert!(out.status.success(), "{}", path.display());
         for p in jsonl(&out) {
-            assert_documented_keys(&p);
-            packets += 1;
+            if p.get("dhcp").is_some() {
+                assert_documented_keys(&p);
+                packets += 1;
+            } else {
+                assert_documented_v6_keys(&p);
+            }
         }
     }
     assert!(packets > 50, "only {packets} packets in captures/");

@@ -57,7 +57,11 @@ fn run_ours(path: &Path) -> BTreeMap<u64, Json> {
         .arg(path)
         .output()
         .expect("run dhcpscope");
-    assert!(out.status.success(), "dhcpscope failed on {}", path.display());
+    assert!(
+        out.status.success(),
+        "dhcpscope failed on {}",
+        path.display()
+    );
     let mut frames = BTreeMap::new();
     for line in String::from_utf8(out.stdout).expect("utf-8").lines() {
         let v: Json = serde_json::from_str(line).expect("valid JSON line");
@@ -170,14 +174,22 @@ fn our_ra_facts(r: &Json) -> Facts {
         push(&mut f, "cur_hop_limit", s(&r["cur_hop_limit"]));
         push(&mut f, "m", u8::from(r["managed"] == true));
         push(&mut f, "o", u8::from(r["other"] == true));
-        push(&mut f, "prf", prf_code(r["preference"].as_str().unwrap_or("")));
+        push(
+            &mut f,
+            "prf",
+            prf_code(r["preference"].as_str().unwrap_or("")),
+        );
         push(&mut f, "router_lifetime", s(&r["router_lifetime"]));
         push(&mut f, "reachable_time", s(&r["reachable_time"]));
         push(&mut f, "retrans_timer", s(&r["retrans_timer"]));
     }
     for o in r["options"].as_array().into_iter().flatten() {
         let kind = o["type"].as_u64().expect("type");
-        push(&mut f, "opt", format!("{kind}/{}/{}", o["len"], o["offset"]));
+        push(
+            &mut f,
+            "opt",
+            format!("{kind}/{}/{}", o["len"], o["offset"]),
+        );
         let v = &o["value"];
         if v.get("invalid").is_some() {
             continue;
@@ -259,10 +271,7 @@ fn run_tshark(path: &Path) -> Vec<TFrame> {
         .expect("array of frames")
         .iter()
         .map(|f| {
-            let layers = f["_source"]["layers"]
-                .as_object()
-                .expect("layers")
-                .clone();
+            let layers = f["_source"]["layers"].as_object().expect("layers").clone();
             let frame = &layers["frame"];
             TFrame {
                 number: s(&frame["frame.number"]).parse().expect("frame number"),
@@ -444,9 +453,12 @@ fn tshark_facts(t: &TFrame) -> Option<Facts> {
 fn tunnel(t: &TFrame) -> Option<String> {
     let first_v6 = t.protocols.iter().position(|p| p == "ipv6")?;
     let below = &t.protocols[..first_v6];
-    let direct = below
-        .iter()
-        .all(|p| matches!(p.as_str(), "eth" | "ethertype" | "vlan" | "sll" | "null" | "raw"));
+    let direct = below.iter().all(|p| {
+        matches!(
+            p.as_str(),
+            "eth" | "ethertype" | "vlan" | "sll" | "null" | "raw"
+        )
+    });
     (!direct).then(|| t.protocols.join(":"))
 }
 
@@ -514,9 +526,8 @@ fn compare_file(path: &Path, name: &str, t: &mut Totals) {
         for key in keys {
             let (a, b) = (mine.get(key), theirs.get(key));
             if a != b {
-                t.failures.push(format!(
-                    "{name} frame {n} {key}: ours {a:?}, tshark {b:?}"
-                ));
+                t.failures
+                    .push(format!("{name} frame {n} {key}: ours {a:?}, tshark {b:?}"));
             }
         }
         fields += mine.values().map(Vec::len).sum::<usize>();
@@ -539,7 +550,10 @@ fn dhcpv6_and_router_discovery_agree_with_tshark() {
             (p, n)
         })
         .collect();
-    if gate::ready("tshark_agreement_v6 (public captures)", &[gate::Need::SharedCaptures]) {
+    if gate::ready(
+        "tshark_agreement_v6 (public captures)",
+        &[gate::Need::SharedCaptures],
+    ) {
         let public = gate::public_dir();
         for dir in [public.clone(), public.join("v6")] {
             for p in list_captures(&dir) {

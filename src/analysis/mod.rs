@@ -409,10 +409,13 @@ impl Analysis {
         self.finished = false;
         self.packets += 1;
         let ts = p.frame.ts;
-        self.first_ts.get_or_insert(ts);
-        self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+        // A packet without a time (pcapng Simple Packet Block) feeds no time-based rule.
+        if ts.is_known() {
+            self.first_ts.get_or_insert(ts);
+            self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+        }
         self.since_prune += 1;
-        if self.since_prune >= PRUNE_EVERY {
+        if self.since_prune >= PRUNE_EVERY && ts.is_known() {
             self.since_prune = 0;
             self.prune(ts);
         }
@@ -568,8 +571,12 @@ impl Analysis {
     ) -> Option<usize> {
         let i = self.open_index(client, xid)?;
         let ex = self.clients[client].exchanges.get(i)?;
-        if ts.secs.saturating_sub(ex.end.secs) > EXCHANGE_IDLE_SECS
-            || ts.secs.saturating_sub(ex.start.secs) > EXCHANGE_MAX_SECS
+        if ts
+            .secs_since(ex.end)
+            .is_some_and(|d| d > EXCHANGE_IDLE_SECS)
+            || ts
+                .secs_since(ex.start)
+                .is_some_and(|d| d > EXCHANGE_MAX_SECS)
         {
             return None;
         }
@@ -608,11 +615,14 @@ impl Analysis {
                 .checked_sub(c.exchanges_dropped)
                 .and_then(|i| c.exchanges.get(usize::try_from(i).ok()?))
                 .is_some_and(|e| {
-                    e.xid == xid && now.secs.saturating_sub(e.end.secs) <= EXCHANGE_IDLE_SECS
+                    e.xid == xid
+                        && now
+                            .secs_since(e.end)
+                            .is_none_or(|d| d <= EXCHANGE_IDLE_SECS)
                 })
         });
         self.by_xid
-            .retain(|_, (_, t)| now.secs.saturating_sub(t.secs) <= RECENT_XID_SECS);
+            .retain(|_, (_, t)| now.secs_since(*t).is_none_or(|d| d <= RECENT_XID_SECS));
     }
 
     fn new_exchange(&mut self, client: usize, xid: u32, kind: Kind, ts: Timestamp) -> usize {
@@ -665,7 +675,7 @@ impl Analysis {
         };
         reopen(&mut self.clients[client].exchanges[idx]);
         findings::check_request(&mut self.sink, &self.clients[client], m, &record);
-        if msg_type == Some(MessageType::DISCOVER) {
+        if msg_type == Some(MessageType::DISCOVER) && ts.is_known() {
             self.sink.discover_seen(ts);
         }
         if msg_type == Some(MessageType::DECLINE) {
@@ -731,13 +741,13 @@ impl Analysis {
             self.clients[client]
                 .exchanges
                 .get(i)
-                .is_some_and(|e| ts.secs.saturating_sub(e.end.secs) <= EXCHANGE_IDLE_SECS)
+                .is_some_and(|e| ts.secs_since(e.end).is_none_or(|d| d <= EXCHANGE_IDLE_SECS))
         }) {
             Some(i) => i,
             None => {
                 // A reply with nothing to answer: capture started mid-exchange, a server
                 // answering what was never asked, or one that garbled xid or chaddr.
-                let recent = |t: Timestamp| ts.secs.saturating_sub(t.secs) <= RECENT_XID_SECS;
+                let recent = |t: Timestamp| ts.secs_since(t).is_none_or(|d| d <= RECENT_XID_SECS);
                 let xid_owner = self
                     .by_xid
                     .get(&m.xid)
@@ -787,7 +797,7 @@ impl Analysis {
             .or_else(|| ex.last_request())
             .cloned();
         if let Some(s) = &solicit {
-            record.latency_ms = Some(ts.millis_since(s.last_ts));
+            record.latency_ms = ts.checked_millis_since(s.last_ts);
         }
         findings::check_reply(
             &mut self.sink,
@@ -885,7 +895,7 @@ impl Analysis {
                         server_mac: record.src_mac.filter(|_| leg != Leg::RelayToClient),
                         yiaddr: record.yiaddr,
                         latency_ms: record.latency_ms,
-                        latency_first_ms: first.map(|d| ts.millis_since(d.ts)),
+                        latency_first_ms: first.and_then(|d| ts.checked_millis_since(d.ts)),
                         frame: record.frame,
                     });
                 }
@@ -913,7 +923,9 @@ impl Analysis {
             Some(MessageType::NAK) if ex.outcome == Outcome::Pending => {
                 ex.outcome = Outcome::Nak;
                 ex.server_id.get_or_insert(server_id);
-                self.sink.nak_seen(client, ts);
+                if ts.is_known() {
+                    self.sink.nak_seen(client, ts);
+                }
             }
             // BOOTP (or DHCP whose options were cut by a snaplen): a BOOTREPLY with an
             // address answers the BOOTREQUEST.
@@ -1015,7 +1027,9 @@ impl Analysis {
                     continue;
                 }
                 let gave_up = ex.retransmissions > 0
-                    || now.secs.saturating_sub(ex.end.secs) > SETTLE_QUIET_SECS;
+                    || now
+                        .secs_since(ex.end)
+                        .is_some_and(|d| d > SETTLE_QUIET_SECS);
                 ex.outcome = settle(ex, gave_up);
             }
         }

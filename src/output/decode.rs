@@ -86,7 +86,7 @@ impl std::fmt::Display for Xid {
 fn packet_out<'a>(p: &'a Packet<'a>) -> PacketOut<'a> {
     let f = p.frame;
     let u = &p.udp;
-    let mut warnings: Vec<String> = p.warnings.to_vec();
+    let mut warnings: Vec<String> = p.warnings.iter().map(ToString::to_string).collect();
     warnings.extend(p.dhcp.warnings.iter().map(ToString::to_string));
     PacketOut {
         frame: f.number,
@@ -376,7 +376,7 @@ pub fn write_text(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
         }
     }
     for w in p.warnings {
-        writeln!(out, "    Warning: {}", crate::escape::escape_str(w))?;
+        writeln!(out, "    Warning: {w}")?;
     }
     for w in &m.warnings {
         writeln!(out, "    Warning: {w}")?;

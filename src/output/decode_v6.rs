@@ -363,7 +363,7 @@ pub fn write_router_text(out: &mut impl Write, m: &RouterMessage<'_>) -> io::Res
 pub fn packet_json(p: &V6Packet<'_>) -> Json {
     let m = &p.meta;
     let mac = |m: Option<[u8; 6]>| m.map(|m| colon_hex(&m));
-    let mut warnings: Vec<String> = p.warnings.to_vec();
+    let mut warnings: Vec<String> = p.warnings.iter().map(ToString::to_string).collect();
     let mut obj = json!({
         "frame": m.frame.number,
         "ts": m.frame.ts.rfc3339(m.frame.ts_digits).to_string(),
@@ -466,7 +466,7 @@ pub fn write_text(out: &mut impl Write, p: &V6Packet<'_>) -> io::Result<()> {
         V6Body::Router(r) => write_router_text(out, r)?,
     }
     for w in p.warnings {
-        writeln!(out, "    Warning: {}", escape_str(w))?;
+        writeln!(out, "    Warning: {}", escape_str(&w.to_string()))?;
     }
     writeln!(out)
 }

@@ -77,6 +77,8 @@ pub struct UdpMeta {
     /// Reassembled from IPv4 fragments.
     pub reassembled: bool,
     pub checksum: UdpChecksum,
+    /// The tunnel (CAPWAP) the datagram arrived in, if any.
+    pub tunnel: Option<crate::frame::Tunnel>,
 }
 
 impl UdpMeta {
@@ -91,6 +93,7 @@ impl UdpMeta {
             dst_port: udp.dst_port,
             reassembled: udp.reassembled,
             checksum: udp.checksum,
+            tunnel: udp.tunnel,
         }
     }
 }
@@ -116,7 +119,7 @@ pub struct PacketBatch {
     pub packets: Vec<PacketMeta>,
     /// DHCPv6 and router solicitation/advertisement records (see [`super::v6`]).
     pub v6: Vec<super::v6::V6Meta>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::frame::FrameWarning>,
     /// Frames read so far in the whole read, DHCP or not.
     pub frames_read: u64,
     /// DHCP packets read so far in the whole read.
@@ -210,6 +213,6 @@ pub struct Packet<'a> {
     /// The whole frame, when the read kept it.
     pub frame_data: Option<&'a [u8]>,
     /// Anomalies below DHCP (bad lengths, checksum…), in plain English.
-    pub warnings: &'a [String],
+    pub warnings: &'a [crate::frame::FrameWarning],
     pub dhcp: Message<'a>,
 }

@@ -35,14 +35,9 @@ pub fn is_dhcp(udp: &UdpFrame<'_>) -> bool {
         || matches!(udp.dst_port, SERVER_PORT | CLIENT_PORT)
 }
 
-/// Link types [`crate::frame::FrameDecoder`] understands.
-pub fn supports(linktype: u16) -> bool {
-    use crate::source::linktype::*;
-    matches!(
-        linktype,
-        NULL | ETHERNET | RAW | 12 | 14 | LOOP | LINUX_SLL | IPV4 | LINUX_SLL2
-    )
-}
+/// Link types [`crate::frame::FrameDecoder`] understands (the one list lives in
+/// `frame::linktype`).
+pub use crate::frame::linktype::supports;
 
 /// Any [`FrameSource`] read as a [`ReadSource`] without offsets, idling or drop counters.
 pub struct Plain<'a, S: ?Sized>(pub &'a mut S);
@@ -56,44 +51,45 @@ impl<S: FrameSource + ?Sized> FrameSource for Plain<'_, S> {
 impl<S: FrameSource + ?Sized> ReadSource for Plain<'_, S> {}
 
 /// Reads every frame of `source` on this thread, calling `on_packet` for each DHCP packet
-/// until it breaks: [`read_inline`] one packet at a time (tests, benchmarks, the probe).
+/// until it breaks: [`read_inline`] one packet at a time (tests, benchmarks).
 pub fn read_dhcp<S: FrameSource + ?Sized>(
     source: &mut S,
     on_packet: impl FnMut(&Packet<'_>) -> ControlFlow<()>,
 ) -> ReadSummary {
-    read_dhcp_inline(source, false, on_packet)
+    let opts = ReadOptions {
+        batch_interval: None,
+        ..ReadOptions::default()
+    };
+    read_dhcp_inline(source, &opts, on_packet)
 }
 
 /// [`read_dhcp`], with each packet's whole frame in [`Packet::frame_data`] (the probe matches
-/// the capture's copies of the frames it sent).
+/// the capture's copies of the frames it sent), handed over as soon as it is read (the probe
+/// reacts to each reply when it arrives, not when a batch fills).
 pub fn read_dhcp_with_frames<S: FrameSource + ?Sized>(
     source: &mut S,
     on_packet: impl FnMut(&Packet<'_>) -> ControlFlow<()>,
 ) -> ReadSummary {
-    read_dhcp_inline(source, true, on_packet)
+    let opts = ReadOptions {
+        batch_interval: None,
+        keep_frames: true,
+        batch_packets: 1,
+        ..ReadOptions::default()
+    };
+    read_dhcp_inline(source, &opts, on_packet)
 }
 
 fn read_dhcp_inline<S: FrameSource + ?Sized>(
     source: &mut S,
-    keep_frames: bool,
+    opts: &ReadOptions,
     mut on_packet: impl FnMut(&Packet<'_>) -> ControlFlow<()>,
 ) -> ReadSummary {
-    let opts = ReadOptions {
-        batch_interval: None,
-        keep_frames,
-        ..ReadOptions::default()
-    };
-    read_inline(
-        &mut Plain(source),
-        &opts,
-        &ReadControl::default(),
-        |batch| {
-            for p in batch.iter() {
-                on_packet(&p)?;
-            }
-            ControlFlow::Continue(())
-        },
-    )
+    read_inline(&mut Plain(source), opts, &ReadControl::default(), |batch| {
+        for p in batch.iter() {
+            on_packet(&p)?;
+        }
+        ControlFlow::Continue(())
+    })
 }
 
 #[cfg(test)]

@@ -110,6 +110,10 @@ pub struct ReadSummary {
     pub unsupported_linktypes: Vec<(u16, u64)>,
     /// The error that ended the read early (truncated or corrupt file), if any.
     pub error: Option<SourceError>,
+    /// What was odd in the file without ending the read (skipped pcapng sections).
+    pub source_warnings: Vec<crate::source::SourceWarning>,
+    /// 802.11 data frames skipped because they are encrypted.
+    pub protected_frames: u64,
 }
 
 /// A batch is handed over once its buffer holds this much, whatever its packet count: big
@@ -261,7 +265,10 @@ pub fn read_batches<S: ReadSource + ?Sized>(
         r.summary.frames += 1;
         let ts = frame.ts;
         let caplen = frame.data.len() as u64;
-        if let Pace::Replay(factor) = opts.pace {
+        // A frame without a time (pcapng Simple Packet Block) is not paced.
+        if let Pace::Replay(factor) = opts.pace
+            && ts.is_known()
+        {
             match replay_origin {
                 None => replay_origin = Some((Instant::now(), ts)),
                 Some((origin, first)) => {
@@ -305,7 +312,9 @@ pub fn read_batches<S: ReadSource + ?Sized>(
         if let Some(o) = offset {
             r.bytes_read = o + caplen;
         }
-        r.batch.clock = Some(ts);
+        if ts.is_known() {
+            r.batch.clock = Some(ts);
+        }
         if pushed {
             if let Some(p) = r.batch.packets.last_mut() {
                 p.frame.offset = offset;
@@ -333,5 +342,7 @@ pub fn read_batches<S: ReadSource + ?Sized>(
         r.bytes_read = size;
     }
     r.flush();
+    r.summary.source_warnings = source.take_warnings();
+    r.summary.protected_frames = decoder.protected_frames();
     r.summary
 }

@@ -63,8 +63,8 @@ pub struct V6Packet<'a> {
     pub meta: V6Meta,
     pub payload: &'a [u8],
     pub frame_data: Option<&'a [u8]>,
-    /// Anomalies below DHCPv6/ICMPv6, in plain English.
-    pub warnings: &'a [String],
+    /// Anomalies below DHCPv6/ICMPv6.
+    pub warnings: &'a [crate::frame::FrameWarning],
     pub body: V6Body<'a>,
 }
 
@@ -121,7 +121,7 @@ impl PacketBatch {
             span(start, self.buf.len())
         });
         let first = self.warnings.len();
-        self.warnings.extend(ip.warnings.iter().cloned());
+        self.warnings.extend(ip.warnings.iter().copied());
         self.v6.push(V6Meta {
             frame: FrameMeta::of(frame),
             src_mac: ip.src_mac,

@@ -4,7 +4,7 @@
 use super::reader::FrameRef;
 use crate::dhcp::options::{self, Value, colon_hex, hex};
 use crate::dhcp::{Area, MAGIC_COOKIE, Message, field};
-use crate::escape::{escape_bytes, escape_str};
+use crate::escape::escape_bytes;
 use crate::frame::{Decoded, FrameDecoder};
 use crate::source::RawFrame;
 use crate::time::Timestamp;
@@ -270,7 +270,7 @@ pub fn decode_frame(r: &FrameRef, ts: Timestamp, ts_digits: u8, data: &[u8]) -> 
     let warnings: Vec<String> = udp
         .warnings
         .iter()
-        .map(|w| escape_str(w))
+        .map(ToString::to_string)
         .chain(m.warnings.iter().map(ToString::to_string))
         .collect();
     if !warnings.is_empty() {

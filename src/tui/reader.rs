@@ -54,13 +54,26 @@ pub struct Ended {
 
 impl From<ReadSummary> for Ended {
     fn from(s: ReadSummary) -> Ended {
-        let (warning, fatal) = match s.error {
+        let (damage, fatal) = match s.error {
             Some(e @ (SourceError::Truncated { .. } | SourceError::Corrupt { .. })) => {
                 (Some(e.to_string()), None)
             }
             Some(e) => (None, Some(e.to_string())),
             None => (None, None),
         };
+        // Everything recognised but not read is said, as `report` says it on stderr.
+        let mut notes: Vec<String> = damage.into_iter().collect();
+        notes.extend(s.source_warnings.iter().map(ToString::to_string));
+        if s.protected_frames > 0 {
+            notes.push(format!(
+                "{} encrypted 802.11 data frames skipped",
+                s.protected_frames
+            ));
+        }
+        notes.extend(s.unsupported_linktypes.iter().map(|(linktype, frames)| {
+            format!("{frames} frames on unsupported link type {linktype} skipped")
+        }));
+        let warning = (!notes.is_empty()).then(|| notes.join("; "));
         Ended {
             frames: s.frames,
             dhcp_packets: s.dhcp_packets,

@@ -1,20 +1,46 @@
-//! Frame decoding: link layer (Ethernet + 802.1Q/QinQ, SLL, SLL2, raw IP, NULL/LOOP),
-//! IPv4 (with bounded fragment reassembly) and UDP, down to the UDP payload.
+//! Frame decoding: link layer (Ethernet + 802.1Q/QinQ, SLL, SLL2, raw IP, NULL/LOOP, 802.11
+//! bare or behind radiotap or PPI), IPv4 (with bounded fragment reassembly) and UDP, down to
+//! the UDP payload; DHCP tunnelled in CAPWAP data is unwrapped to the client's own frame.
 //!
-//! etherparse's lax slicer does Ethernet, VLAN stacks and the IPv4 header; the cooked and
-//! loopback headers, UDP lengths, checksums and reassembly are ours, because a diagnostic
-//! tool must decode cut or inconsistent frames as far as the bytes go and say what was odd.
-//! The common path (an unfragmented UDP frame) allocates nothing.
+//! etherparse's lax slicer does Ethernet, VLAN stacks and the IPv4 header; the cooked,
+//! loopback and wireless headers, UDP lengths, checksums and reassembly are ours, because a
+//! diagnostic tool must decode cut or inconsistent frames as far as the bytes go and say
+//! what was odd. The common path (an unfragmented UDP frame) allocates nothing: warnings
+//! are typed and kept in a fixed-size list.
 
 #![deny(clippy::indexing_slicing)]
 
-use crate::source::{RawFrame, linktype};
+mod capwap;
+pub mod linktype;
+mod reassembly;
+mod warning;
+mod wlan;
+
+pub use warning::{FrameWarning, FrameWarnings};
+
 use crate::time::Timestamp;
 use etherparse::{EtherType, IpNumber, LaxLinkExtSlice, LaxNetSlice, LaxSlicedPacket, LinkSlice};
-use std::collections::HashMap;
+use reassembly::{FragmentKey, Reassembler};
 use std::net::Ipv4Addr;
 
-/// What the layers below DHCP said about a frame that carries UDP over IPv4.
+/// One captured frame, borrowed from its source's buffer until the next call.
+#[derive(Debug, Clone, Copy)]
+pub struct RawFrame<'a> {
+    /// 1-based frame number, counting every record Wireshark numbers as a frame.
+    pub number: u64,
+    /// [`Timestamp::UNKNOWN`] when the record has none (pcapng Simple Packet Block).
+    pub ts: Timestamp,
+    /// Fractional digits the file records (6 = µs, 9 = ns).
+    pub ts_digits: u8,
+    /// LINKTYPE_* value of the interface the frame came from (see [`linktype`]).
+    pub linktype: u16,
+    /// Length of the frame on the wire (may exceed `data.len()` when cut by a snaplen).
+    pub orig_len: u32,
+    pub data: &'a [u8],
+}
+
+/// What the layers below DHCP said about a frame that carries UDP over IPv4. For a frame
+/// tunnelled in CAPWAP, every field describes the client's own (inner) frame.
 #[derive(Debug, Clone)]
 pub struct UdpFrame<'a> {
     pub src_mac: Option<[u8; 6]>,
@@ -30,8 +56,19 @@ pub struct UdpFrame<'a> {
     /// True when the datagram was reassembled from IPv4 fragments.
     pub reassembled: bool,
     pub checksum: UdpChecksum,
-    /// Anomalies below DHCP (snaplen cut, bad lengths…), in plain English.
-    pub warnings: Vec<String>,
+    /// Anomalies below DHCP (snaplen cut, bad lengths…).
+    pub warnings: FrameWarnings,
+    /// The tunnel the frame came through, if any.
+    pub tunnel: Option<Tunnel>,
+}
+
+/// A CAPWAP data tunnel (access point ↔ controller) around a client's frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tunnel {
+    pub src_ip: Ipv4Addr,
+    pub dst_ip: Ipv4Addr,
+    pub src_port: u16,
+    pub dst_port: u16,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,7 +106,7 @@ pub enum Decoded<'a> {
     Udp(UdpFrame<'a>),
     /// An IPv4 fragment held for reassembly (not yet complete).
     Fragment,
-    /// Not IPv4/UDP (ARP, IPv6, …), or an unknown link type.
+    /// Not IPv4/UDP (ARP, IPv6, encrypted 802.11, …), or an unknown link type.
     Other,
 }
 
@@ -97,6 +134,8 @@ impl Default for FragmentLimits {
 /// Decodes frames; owns the fragment reassembly state, bounded in memory.
 pub struct FrameDecoder {
     fragments: Reassembler,
+    /// 802.11 data frames skipped because their body is encrypted.
+    protected_frames: u64,
 }
 
 impl FrameDecoder {
@@ -107,6 +146,7 @@ impl FrameDecoder {
     pub fn with_limits(limits: FragmentLimits) -> Self {
         FrameDecoder {
             fragments: Reassembler::new(limits),
+            protected_frames: 0,
         }
     }
 
@@ -120,82 +160,66 @@ impl FrameDecoder {
         self.fragments.pending.len()
     }
 
+    /// 802.11 data frames (bare or tunnelled) skipped so far because the Protected bit says
+    /// their body is encrypted.
+    pub fn protected_frames(&self) -> u64 {
+        self.protected_frames
+    }
+
     pub fn decode<'a>(&'a mut self, frame: &RawFrame<'a>) -> Decoded<'a> {
-        let Some((link, packet)) = slice_link(frame) else {
+        let FrameDecoder {
+            fragments,
+            protected_frames,
+        } = self;
+        let cut = frame.orig_len.saturating_sub(frame.data.len() as u32);
+        let Some((link, packet)) = slice_link(frame.linktype, frame.data, protected_frames) else {
             return Decoded::Other;
         };
-        let Some(LaxNetSlice::Ipv4(ipv4)) = &packet.net else {
+        let outer = decode_ip(frame, cut, link, &packet, Some(fragments));
+        // The common path returns the frame as decoded, without moving it out and back.
+        match &outer {
+            Decoded::Udp(udp)
+                if udp.src_port == capwap::DATA_PORT || udp.dst_port == capwap::DATA_PORT => {}
+            _ => return outer,
+        }
+        let Decoded::Udp(udp) = outer else {
             return Decoded::Other;
         };
-        let ip_payload = ipv4.payload();
-        if ip_payload.ip_number != IpNumber::UDP {
-            return Decoded::Other;
-        }
-        let header = ipv4.header();
-        let (src_ip, dst_ip) = (header.source_addr(), header.destination_addr());
-
-        let mut warnings = Vec::new();
-        let total_len = usize::from(header.total_len());
-        let header_len = header.slice().len();
-        if total_len < header_len {
-            // etherparse then takes the rest of the frame as the payload.
-            warnings.push(format!(
-                "IPv4 total length {total_len} is shorter than its {header_len}-byte header"
-            ));
-        }
-        if ip_payload.incomplete {
-            let present = header_len + ip_payload.payload.len();
-            warnings.push(cut_warning(frame, present, total_len));
-        }
-
-        if ip_payload.fragmented {
-            if ip_payload.incomplete {
-                // A cut fragment can never complete a datagram: do not hold it. The first one
-                // still starts with the UDP header and the DHCP header: decode what it holds,
-                // as for any frame cut by a snaplen (Wireshark does the same).
-                if header.fragments_offset().value() == 0 {
-                    warnings.push(
-                        "first IPv4 fragment is cut: decoded alone, the datagram is not reassembled"
-                            .to_string(),
-                    );
-                    return udp_frame(
-                        &link,
-                        src_ip,
-                        dst_ip,
-                        ip_payload.payload,
-                        false,
-                        false,
-                        warnings,
-                    );
-                }
-                return Decoded::Fragment;
+        // CAPWAP data: the client's frame inside is what counts. Its IPv4 fragments are not
+        // reassembled (the outer datagram may itself be a reassembled one).
+        let tunnel = Tunnel {
+            src_ip: udp.src_ip,
+            dst_ip: udp.dst_ip,
+            src_port: udp.src_port,
+            dst_port: udp.dst_port,
+        };
+        let sliced = match capwap::inner(udp.payload) {
+            Some(capwap::Inner::Ethernet(data)) => {
+                slice_link(linktype::ETHERNET, data, protected_frames)
             }
-            let key = FragmentKey {
-                src: src_ip,
-                dst: dst_ip,
-                id: header.identification(),
-                protocol: ip_payload.ip_number.0,
-            };
-            let offset = usize::from(header.fragments_offset().byte_offset());
-            let more = header.more_fragments();
-            return match self
-                .fragments
-                .add(key, offset, more, ip_payload.payload, frame.ts)
-            {
-                Some(datagram) => udp_frame(&link, src_ip, dst_ip, datagram, true, true, warnings),
-                None => Decoded::Fragment,
-            };
+            Some(capwap::Inner::Ieee80211 {
+                frame: data,
+                swap_fc,
+            }) => wlan_link(wlan::data_frame(data, swap_fc, false), protected_frames),
+            None => None,
+        };
+        let Some((link, packet)) = sliced else {
+            return Decoded::Other;
+        };
+        match decode_ip(frame, cut, link, &packet, None) {
+            Decoded::Udp(mut inner) => {
+                let mut warnings = udp.warnings;
+                for w in &inner.warnings {
+                    if !warnings.as_slice().contains(w) {
+                        warnings.push(*w);
+                    }
+                }
+                inner.warnings = warnings;
+                inner.tunnel = Some(tunnel);
+                Decoded::Udp(inner)
+            }
+            _ => Decoded::Other,
         }
-        let complete = !ip_payload.incomplete;
-        udp_frame(
-            &link,
-            src_ip,
-            dst_ip,
-            ip_payload.payload,
-            complete,
-            false,
-            warnings,
-        )
     }
 }
 
@@ -203,6 +227,99 @@ impl Default for FrameDecoder {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// From the IPv4 header on: fragments (held in `fragments` when given), then UDP. `cut` is
+/// how many bytes of the frame the capture did not keep. Inlined so that the decoded frame
+/// is built where `decode` returns it, not copied there.
+#[inline(always)]
+fn decode_ip<'a>(
+    frame: &RawFrame<'_>,
+    cut: u32,
+    link: LinkInfo,
+    packet: &LaxSlicedPacket<'a>,
+    fragments: Option<&'a mut Reassembler>,
+) -> Decoded<'a> {
+    let Some(LaxNetSlice::Ipv4(ipv4)) = &packet.net else {
+        return Decoded::Other;
+    };
+    let ip_payload = ipv4.payload();
+    if ip_payload.ip_number != IpNumber::UDP {
+        return Decoded::Other;
+    }
+    let header = ipv4.header();
+    let (src_ip, dst_ip) = (header.source_addr(), header.destination_addr());
+
+    let mut warnings = FrameWarnings::new();
+    let total_len = header.total_len();
+    let header_len = header.slice().len();
+    if usize::from(total_len) < header_len {
+        // etherparse then takes the rest of the frame as the payload.
+        warnings.push(FrameWarning::IpTotalLengthBelowHeader {
+            total_len,
+            header_len: header_len as u16,
+        });
+    }
+    if ip_payload.incomplete {
+        let present = header_len + ip_payload.payload.len();
+        warnings.push(if cut > 0 {
+            FrameWarning::SnaplenCut {
+                captured: frame.data.len() as u32,
+                orig_len: frame.orig_len,
+            }
+        } else {
+            FrameWarning::IpPayloadMissing {
+                total_len,
+                present: present as u32,
+            }
+        });
+    }
+
+    if ip_payload.fragmented {
+        if ip_payload.incomplete {
+            // A cut fragment can never complete a datagram: do not hold it. The first one
+            // still starts with the UDP header and the DHCP header: decode what it holds,
+            // as for any frame cut by a snaplen (Wireshark does the same).
+            if header.fragments_offset().value() == 0 {
+                warnings.push(FrameWarning::FirstFragmentCut);
+                return udp_frame(
+                    &link,
+                    src_ip,
+                    dst_ip,
+                    ip_payload.payload,
+                    false,
+                    false,
+                    warnings,
+                );
+            }
+            return Decoded::Fragment;
+        }
+        let Some(fragments) = fragments else {
+            return Decoded::Fragment;
+        };
+        let key = FragmentKey {
+            src: src_ip,
+            dst: dst_ip,
+            id: header.identification(),
+            protocol: ip_payload.ip_number.0,
+        };
+        let offset = usize::from(header.fragments_offset().byte_offset());
+        let more = header.more_fragments();
+        return match fragments.add(key, offset, more, ip_payload.payload, frame.ts) {
+            Some(datagram) => udp_frame(&link, src_ip, dst_ip, datagram, true, true, warnings),
+            None => Decoded::Fragment,
+        };
+    }
+    let complete = !ip_payload.incomplete;
+    udp_frame(
+        &link,
+        src_ip,
+        dst_ip,
+        ip_payload.payload,
+        complete,
+        false,
+        warnings,
+    )
 }
 
 /// Link-layer addresses and tags of a frame.
@@ -218,10 +335,16 @@ const SLL2_HEADER_LEN: usize = 20;
 const AF_INET: u8 = 2;
 
 /// Strips the link header and slices what follows. `None` for unknown link types and for
-/// payloads that are not IP (by the link header's own protocol field).
-fn slice_link<'a>(frame: &RawFrame<'a>) -> Option<(LinkInfo, LaxSlicedPacket<'a>)> {
-    let data = frame.data;
-    match frame.linktype {
+/// payloads that are not IP (by the link header's own protocol field). Encrypted 802.11
+/// data frames are counted in `protected_frames`. Inlined: it returns a large sliced packet
+/// that would otherwise be copied on the per-frame path.
+#[inline(always)]
+fn slice_link<'a>(
+    link: u16,
+    data: &'a [u8],
+    protected_frames: &mut u64,
+) -> Option<(LinkInfo, LaxSlicedPacket<'a>)> {
+    match link {
         linktype::ETHERNET => {
             let packet = LaxSlicedPacket::from_ethernet(data).ok()?;
             if !carries_ipv4(&packet) {
@@ -239,14 +362,14 @@ fn slice_link<'a>(frame: &RawFrame<'a>) -> Option<(LinkInfo, LaxSlicedPacket<'a>
             let protocol = be_u16(data, 14)?;
             let halen = be_u16(data, 4)?;
             let src_mac = if halen == 6 { mac_at(data, 6) } else { None };
-            cooked(src_mac, protocol, data.get(SLL_HEADER_LEN..)?)
+            cooked(src_mac, None, protocol, data.get(SLL_HEADER_LEN..)?)
         }
         linktype::LINUX_SLL2 => {
             // protocol, reserved, ifindex, ARPHRD, packet type, address length, address (8).
             let protocol = be_u16(data, 0)?;
             let halen = *data.get(11)?;
             let src_mac = if halen == 6 { mac_at(data, 12) } else { None };
-            cooked(src_mac, protocol, data.get(SLL2_HEADER_LEN..)?)
+            cooked(src_mac, None, protocol, data.get(SLL2_HEADER_LEN..)?)
         }
         // 12 and 14 are DLT_RAW values that some writers stored instead of LINKTYPE_RAW.
         linktype::RAW | linktype::IPV4 | 12 | 14 => ipv4_only(data),
@@ -261,13 +384,37 @@ fn slice_link<'a>(frame: &RawFrame<'a>) -> Option<(LinkInfo, LaxSlicedPacket<'a>
             [0, 0, 0, AF_INET] => ipv4_only(data.get(4..)?),
             _ => None,
         },
+        linktype::IEEE802_11 | linktype::IEEE802_11_RADIOTAP | linktype::PPI => {
+            wlan_link(wlan::from_link(link, data), protected_frames)
+        }
         _ => None,
     }
 }
 
-/// Linux cooked capture payload: the protocol is an EtherType (VLAN tags may follow).
+fn wlan_link<'a>(
+    payload: wlan::Payload<'a>,
+    protected_frames: &mut u64,
+) -> Option<(LinkInfo, LaxSlicedPacket<'a>)> {
+    match payload {
+        wlan::Payload::Data {
+            src_mac,
+            dst_mac,
+            ethertype,
+            payload,
+        } => cooked(Some(src_mac), Some(dst_mac), ethertype, payload),
+        wlan::Payload::Protected => {
+            *protected_frames += 1;
+            None
+        }
+        wlan::Payload::Nothing => None,
+    }
+}
+
+/// A payload named by an EtherType (Linux cooked capture, 802.11 LLC/SNAP); VLAN tags may
+/// follow.
 fn cooked<'a>(
     src_mac: Option<[u8; 6]>,
+    dst_mac: Option<[u8; 6]>,
     protocol: u16,
     payload: &'a [u8],
 ) -> Option<(LinkInfo, LaxSlicedPacket<'a>)> {
@@ -277,6 +424,7 @@ fn cooked<'a>(
     }
     let mut link = vlans_of(&packet);
     link.src_mac = src_mac;
+    link.dst_mac = dst_mac;
     Some((link, packet))
 }
 
@@ -306,18 +454,6 @@ fn vlans_of(packet: &LaxSlicedPacket<'_>) -> LinkInfo {
     link
 }
 
-fn cut_warning(frame: &RawFrame<'_>, present: usize, total_len: usize) -> String {
-    let captured = frame.data.len();
-    if (captured as u64) < u64::from(frame.orig_len) {
-        format!(
-            "frame cut by snaplen: {captured} of {} bytes captured",
-            frame.orig_len
-        )
-    } else {
-        format!("IPv4 total length says {total_len} bytes, only {present} present")
-    }
-}
-
 const UDP_HEADER_LEN: usize = 8;
 
 /// Reads the UDP header and payload from an IPv4 payload. `ip_complete` is false when the
@@ -329,7 +465,7 @@ fn udp_frame<'a>(
     datagram: &'a [u8],
     ip_complete: bool,
     reassembled: bool,
-    mut warnings: Vec<String>,
+    mut warnings: FrameWarnings,
 ) -> Decoded<'a> {
     let (Some(src_port), Some(dst_port), Some(udp_len), Some(stored_checksum)) = (
         be_u16(datagram, 0),
@@ -341,23 +477,20 @@ fn udp_frame<'a>(
         return Decoded::Other;
     };
     let rest = datagram.get(UDP_HEADER_LEN..).unwrap_or_default();
-    let udp_len = usize::from(udp_len);
-    let whole = if udp_len < UDP_HEADER_LEN {
-        warnings.push(format!(
-            "UDP length {udp_len} is less than the {UDP_HEADER_LEN}-byte header"
-        ));
+    let whole = if usize::from(udp_len) < UDP_HEADER_LEN {
+        warnings.push(FrameWarning::UdpLengthBelowHeader { udp_len });
         None
-    } else if udp_len > datagram.len() {
+    } else if usize::from(udp_len) > datagram.len() {
         if ip_complete {
-            warnings.push(format!(
-                "UDP length says {udp_len} bytes, but the IPv4 payload holds {}",
-                datagram.len()
-            ));
+            warnings.push(FrameWarning::UdpLengthBeyondPayload {
+                udp_len,
+                available: datagram.len() as u32,
+            });
         }
         None
     } else {
         // Shorter than the IPv4 payload is fine (trailing bytes are not UDP's).
-        datagram.get(..udp_len)
+        datagram.get(..usize::from(udp_len))
     };
     let payload = whole.and_then(|w| w.get(UDP_HEADER_LEN..)).unwrap_or(rest);
     let checksum = match whole {
@@ -378,6 +511,7 @@ fn udp_frame<'a>(
         reassembled,
         checksum,
         warnings,
+        tunnel: None,
     })
 }
 
@@ -411,211 +545,6 @@ fn mac_at(bytes: &[u8], at: usize) -> Option<[u8; 6]> {
     bytes.get(at..at.checked_add(6)?)?.try_into().ok()
 }
 
-// ---------------------------------------------------------------------------------------
-// IPv4 reassembly.
-//
-// Our own small reassembler rather than etherparse's `IpDefragPool`: that pool wants strict
-// `SlicedPacket`s (we slice laxly) and has no byte or count bound, while a capture full of
-// fragment trains that never complete must not grow memory. Datagrams are keyed by
-// (source, destination, protocol, id), held until complete, and evicted oldest first when
-// the bounds are hit or their first fragment is older than the timeout (capture time).
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct FragmentKey {
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
-    id: u16,
-    protocol: u8,
-}
-
-/// Largest IPv4 payload: 65535 bytes minus the smallest header.
-const MAX_DATAGRAM: usize = 65535 - 20;
-
-#[derive(Debug)]
-struct PendingDatagram {
-    first_seen: Timestamp,
-    /// Arrival order, to evict the oldest among equal timestamps.
-    seq: u64,
-    /// Payload bytes at their offsets; as long as the furthest fragment seen.
-    data: Vec<u8>,
-    /// Received byte ranges, sorted, disjoint and not touching.
-    covered: Vec<(usize, usize)>,
-    /// Known once the last fragment (more-fragments clear) arrived.
-    total_len: Option<usize>,
-}
-
-impl PendingDatagram {
-    fn footprint(&self) -> usize {
-        self.data.capacity() + self.covered.capacity() * std::mem::size_of::<(usize, usize)>()
-    }
-
-    /// Adds a fragment; false when it contradicts what was received (the datagram is then
-    /// unusable).
-    fn insert(&mut self, offset: usize, more: bool, bytes: &[u8]) -> bool {
-        let end = offset + bytes.len();
-        if more {
-            if self.total_len.is_some_and(|total| end > total) {
-                return false;
-            }
-        } else {
-            if self.total_len.is_some_and(|total| total != end) || self.data.len() > end {
-                return false;
-            }
-            self.total_len = Some(end);
-        }
-        // Overlaps are accepted only when they repeat the same bytes (duplicated frames).
-        for &(start, stop) in &self.covered {
-            let (from, to) = (start.max(offset), stop.min(end));
-            if from < to && self.data.get(from..to) != bytes.get(from - offset..to - offset) {
-                return false;
-            }
-        }
-        if self.data.len() < end {
-            self.data.reserve_exact(end - self.data.len());
-            self.data.resize(end, 0);
-        }
-        if let Some(target) = self.data.get_mut(offset..end) {
-            target.copy_from_slice(bytes);
-        }
-        self.cover(offset, end);
-        true
-    }
-
-    fn cover(&mut self, mut start: usize, mut end: usize) {
-        if start == end {
-            return;
-        }
-        // Merge every range that overlaps or touches [start, end).
-        self.covered.retain(|&(s, e)| {
-            if e < start || s > end {
-                true
-            } else {
-                start = start.min(s);
-                end = end.max(e);
-                false
-            }
-        });
-        let at = self.covered.partition_point(|&(s, _)| s < start);
-        self.covered.insert(at, (start, end));
-    }
-
-    fn is_complete(&self) -> bool {
-        self.total_len
-            .is_some_and(|total| total == 0 || self.covered == [(0, total)])
-    }
-}
-
-struct Reassembler {
-    limits: FragmentLimits,
-    pending: HashMap<FragmentKey, PendingDatagram>,
-    /// Sum of the footprints of `pending`.
-    held_bytes: usize,
-    /// The last completed datagram, lent to the caller.
-    completed: Vec<u8>,
-    next_seq: u64,
-    /// Capture second of the last timeout sweep (sweeps run at most once a second).
-    last_sweep: Option<i64>,
-}
-
-impl Reassembler {
-    fn new(limits: FragmentLimits) -> Self {
-        Reassembler {
-            limits,
-            pending: HashMap::new(),
-            held_bytes: 0,
-            completed: Vec::new(),
-            next_seq: 0,
-            last_sweep: None,
-        }
-    }
-
-    /// Adds a fragment (`offset` in bytes); returns the whole IP payload when this one
-    /// completes its datagram.
-    fn add(
-        &mut self,
-        key: FragmentKey,
-        offset: usize,
-        more: bool,
-        bytes: &[u8],
-        now: Timestamp,
-    ) -> Option<&[u8]> {
-        self.expire(now);
-        let end = offset + bytes.len();
-        if end > MAX_DATAGRAM {
-            self.remove(&key);
-            return None;
-        }
-        let seq = self.next_seq;
-        let entry = self.pending.entry(key).or_insert_with(|| PendingDatagram {
-            first_seen: now,
-            seq,
-            data: Vec::new(),
-            covered: Vec::new(),
-            total_len: None,
-        });
-        if entry.seq == seq {
-            self.next_seq += 1;
-        }
-        let before = entry.footprint();
-        let consistent = entry.insert(offset, more, bytes);
-        let after = entry.footprint();
-        self.held_bytes = self.held_bytes + after - before;
-
-        if !consistent {
-            self.remove(&key);
-            return None;
-        }
-        if entry.is_complete() {
-            let done = self.remove(&key)?;
-            self.completed = done.data;
-            return Some(&self.completed);
-        }
-        self.enforce_bounds();
-        None
-    }
-
-    fn remove(&mut self, key: &FragmentKey) -> Option<PendingDatagram> {
-        let removed = self.pending.remove(key)?;
-        self.held_bytes -= removed.footprint();
-        Some(removed)
-    }
-
-    fn expire(&mut self, now: Timestamp) {
-        if self.last_sweep == Some(now.secs) || self.pending.is_empty() {
-            return;
-        }
-        self.last_sweep = Some(now.secs);
-        let timeout = i128::from(self.limits.timeout_secs) * 1_000_000_000;
-        let mut freed = 0;
-        self.pending.retain(|_, datagram| {
-            let keep = now.as_nanos() - datagram.first_seen.as_nanos() <= timeout;
-            if !keep {
-                freed += datagram.footprint();
-            }
-            keep
-        });
-        self.held_bytes -= freed;
-    }
-
-    fn enforce_bounds(&mut self) {
-        while self.held_bytes > self.limits.max_bytes
-            || self.pending.len() > self.limits.max_datagrams
-        {
-            let oldest = self
-                .pending
-                .iter()
-                .min_by_key(|(_, d)| (d.first_seen, d.seq))
-                .map(|(key, _)| *key);
-            match oldest {
-                Some(key) => {
-                    self.remove(&key);
-                }
-                None => break,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]
 mod tests {
@@ -623,7 +552,6 @@ mod tests {
     use crate::source::FileSource;
     use etherparse::{LinuxSllPacketType, PacketBuilder, VlanId};
     use proptest::prelude::*;
-    use std::path::Path;
 
     const CLIENT_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
     const BROADCAST_MAC: [u8; 6] = [0xFF; 6];
@@ -877,6 +805,245 @@ mod tests {
         ));
     }
 
+    // ----- 802.11 and CAPWAP -----
+
+    const AP_MAC: [u8; 6] = [0x02, 0xAA, 0, 0, 0, 0x01];
+
+    /// An 802.11 data frame (To DS: station → AP) carrying `ip` behind LLC/SNAP. `qos` adds
+    /// a QoS Control field, `protected` sets the Protected bit.
+    fn wifi(ip: &[u8], qos: bool, protected: bool) -> Vec<u8> {
+        let subtype = if qos { 0x88 } else { 0x08 };
+        let flags = 0x01 | if protected { 0x40 } else { 0 };
+        let mut f = vec![subtype, flags, 0x2c, 0x00];
+        f.extend(AP_MAC); // addr1: BSSID (receiver)
+        f.extend(CLIENT_MAC); // addr2: source
+        f.extend(BROADCAST_MAC); // addr3: destination
+        f.extend([0x10, 0x00]); // sequence control
+        if qos {
+            f.extend([0x00, 0x00]);
+        }
+        f.extend([0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x00]);
+        f.extend(ip);
+        f
+    }
+
+    fn radiotap(flags: u8, frame: &[u8]) -> Vec<u8> {
+        // present: TSFT (bit 0) and Flags (bit 1); TSFT 8-aligned at offset 8.
+        let mut r = vec![0, 0, 18, 0, 0x03, 0, 0, 0];
+        r.extend([0x11; 8]);
+        r.push(flags);
+        r.push(0); // padding to the 18-byte header
+        r.extend(frame);
+        r
+    }
+
+    fn ppi(common_flags: Option<u16>, frame: &[u8]) -> Vec<u8> {
+        let mut fields = Vec::new();
+        if let Some(flags) = common_flags {
+            fields.extend(2u16.to_le_bytes());
+            fields.extend(20u16.to_le_bytes());
+            let mut common = [0u8; 20];
+            common[8..10].copy_from_slice(&flags.to_le_bytes());
+            fields.extend(common);
+        }
+        let mut p = vec![0, 0];
+        p.extend(((8 + fields.len()) as u16).to_le_bytes());
+        p.extend(105u32.to_le_bytes());
+        p.extend(fields);
+        p.extend(frame);
+        p
+    }
+
+    fn assert_wifi_udp(udp: &UdpFrame<'_>, body: &[u8]) {
+        assert_plain_udp(udp, body);
+        assert_eq!(udp.src_mac, Some(CLIENT_MAC));
+        assert_eq!(udp.dst_mac, Some(BROADCAST_MAC));
+    }
+
+    #[test]
+    fn ieee80211_data_frames() {
+        let body = payload(300);
+        let ip = ip_udp(&body);
+        let mut decoder = FrameDecoder::new();
+        for qos in [false, true] {
+            let frame = wifi(&ip, qos, false);
+            assert_wifi_udp(
+                &expect_udp(decoder.decode(&raw(linktype::IEEE802_11, &frame))),
+                &body,
+            );
+            // Radiotap without and with FCS at the end (the 4 bytes are not the frame's).
+            let rt = radiotap(0, &frame);
+            assert_wifi_udp(
+                &expect_udp(decoder.decode(&raw(linktype::IEEE802_11_RADIOTAP, &rt))),
+                &body,
+            );
+            let mut with_fcs = frame.clone();
+            with_fcs.extend([1, 2, 3, 4]);
+            let rt = radiotap(0x10, &with_fcs);
+            assert_wifi_udp(
+                &expect_udp(decoder.decode(&raw(linktype::IEEE802_11_RADIOTAP, &rt))),
+                &body,
+            );
+            for flags in [None, Some(0x0001)] {
+                let framed = if flags.is_some() { &with_fcs } else { &frame };
+                let p = ppi(flags, framed);
+                assert_wifi_udp(&expect_udp(decoder.decode(&raw(linktype::PPI, &p))), &body);
+            }
+        }
+        // Radiotap data padding: a QoS header (26 bytes) padded to 28.
+        let frame = wifi(&ip, true, false);
+        let padded = [&frame[..26], &[0, 0], &frame[26..]].concat();
+        let rt = radiotap(0x20, &padded);
+        assert_wifi_udp(
+            &expect_udp(decoder.decode(&raw(linktype::IEEE802_11_RADIOTAP, &rt))),
+            &body,
+        );
+        assert_eq!(decoder.protected_frames(), 0);
+    }
+
+    #[test]
+    fn ieee80211_addresses_follow_the_ds_bits() {
+        let body = payload(20);
+        let ip = ip_udp(&body);
+        let mut decoder = FrameDecoder::new();
+        // From DS (AP → station): addr1 = destination, addr3 = source.
+        let mut frame = wifi(&ip, false, false);
+        frame[1] = 0x02;
+        frame[4..10].copy_from_slice(&CLIENT_MAC);
+        frame[10..16].copy_from_slice(&AP_MAC);
+        frame[16..22].copy_from_slice(&[0x02, 0x53, 0, 0, 0, 1]);
+        let udp = expect_udp(decoder.decode(&raw(linktype::IEEE802_11, &frame)));
+        assert_eq!(udp.src_mac, Some([0x02, 0x53, 0, 0, 0, 1]));
+        assert_eq!(udp.dst_mac, Some(CLIENT_MAC));
+        // Both DS bits (WDS): a fourth address is the source.
+        let mut wds = wifi(&ip, false, false);
+        wds[1] = 0x03;
+        wds.splice(24..24, [0x02, 0x44, 0, 0, 0, 4]);
+        let udp = expect_udp(decoder.decode(&raw(linktype::IEEE802_11, &wds)));
+        assert_eq!(udp.src_mac, Some([0x02, 0x44, 0, 0, 0, 4]));
+        assert_eq!(udp.dst_mac, Some(BROADCAST_MAC));
+    }
+
+    #[test]
+    fn ieee80211_frames_we_cannot_read() {
+        let ip = ip_udp(&payload(20));
+        let mut decoder = FrameDecoder::new();
+        let encrypted = wifi(&ip, false, true);
+        for _ in 0..3 {
+            assert!(matches!(
+                decoder.decode(&raw(linktype::IEEE802_11, &encrypted)),
+                Decoded::Other
+            ));
+        }
+        assert_eq!(decoder.protected_frames(), 3);
+        let mut beacon = wifi(&ip, false, false);
+        beacon[0] = 0x80; // management: beacon
+        let mut null = wifi(&ip, false, false);
+        null[0] = 0x48; // null function (no data)
+        let mut no_snap = wifi(&ip, false, false);
+        no_snap[24] = 0x42;
+        let mut amsdu = wifi(&ip, true, false);
+        amsdu[24] = 0x80;
+        for frame in [beacon, null, no_snap, amsdu, vec![0x08]] {
+            assert!(matches!(
+                decoder.decode(&raw(linktype::IEEE802_11, &frame)),
+                Decoded::Other
+            ));
+        }
+        assert_eq!(decoder.protected_frames(), 3);
+    }
+
+    /// An Ethernet/IPv4/UDP frame from an access point (10.9.0.2) to its controller
+    /// (10.9.0.1), port 5247, whose payload is a CAPWAP header (`t`: 802.11 payload) and
+    /// `inner`.
+    fn capwap(t: bool, inner: &[u8]) -> Vec<u8> {
+        // HLEN 2 words (8 bytes), RID 1, WBID 1, T as given.
+        let word: u32 = (2 << 19) | (1 << 14) | (1 << 9) | if t { 1 << 8 } else { 0 };
+        let mut payload = word.to_be_bytes().to_vec();
+        payload.extend([0; 4]);
+        payload.extend(inner);
+        let mut frame = Vec::new();
+        PacketBuilder::ethernet2(AP_MAC, [0x02, 0xCC, 0, 0, 0, 1])
+            .ipv4([10, 9, 0, 2], [10, 9, 0, 1], 64)
+            .udp(40000, 5247)
+            .write(&mut frame, &payload)
+            .unwrap();
+        frame
+    }
+
+    #[test]
+    fn capwap_data_tunnels_are_unwrapped() {
+        let body = payload(300);
+        let ip = ip_udp(&body);
+        let mut decoder = FrameDecoder::new();
+        let tunnel = Some(Tunnel {
+            src_ip: Ipv4Addr::new(10, 9, 0, 2),
+            dst_ip: Ipv4Addr::new(10, 9, 0, 1),
+            src_port: 40000,
+            dst_port: 5247,
+        });
+        // 802.3 inside (T clear).
+        let mut eth = Vec::new();
+        PacketBuilder::ethernet2(CLIENT_MAC, BROADCAST_MAC)
+            .ipv4(CLIENT_IP, SERVER_IP, 64)
+            .udp(68, 67)
+            .write(&mut eth, &body)
+            .unwrap();
+        let frame = capwap(false, &eth);
+        let udp = expect_udp(decoder.decode(&raw(linktype::ETHERNET, &frame)));
+        assert_plain_udp(&udp, &body);
+        assert_eq!(udp.src_mac, Some(CLIENT_MAC));
+        assert_eq!(udp.tunnel, tunnel);
+        // 802.11 inside, Frame Control swapped (Cisco) or as the standard stores it.
+        let wifi_frame = wifi(&ip, false, false);
+        let mut swapped = wifi_frame.clone();
+        swapped.swap(0, 1);
+        for inner in [&swapped, &wifi_frame] {
+            let frame = capwap(true, inner);
+            let udp = expect_udp(decoder.decode(&raw(linktype::ETHERNET, &frame)));
+            assert_wifi_udp(&udp, &body);
+            assert_eq!(udp.tunnel, tunnel);
+        }
+        // Encrypted 802.11 inside: counted, nothing decoded.
+        let frame = capwap(true, &wifi(&ip, false, true));
+        assert!(matches!(
+            decoder.decode(&raw(linktype::ETHERNET, &frame)),
+            Decoded::Other
+        ));
+        assert_eq!(decoder.protected_frames(), 1);
+        // A DHCP message quoted in an ICMP error is not DHCP.
+        let mut icmp = Vec::new();
+        PacketBuilder::ethernet2(CLIENT_MAC, BROADCAST_MAC)
+            .ipv4(SERVER_IP, CLIENT_IP, 64)
+            .icmpv4_raw(3, 3, [0; 4])
+            .write(&mut icmp, &ip)
+            .unwrap();
+        assert!(matches!(
+            decoder.decode(&raw(linktype::ETHERNET, &icmp)),
+            Decoded::Other
+        ));
+    }
+
+    #[test]
+    fn cut_capwap_frames_warn_once() {
+        let body = payload(300);
+        let frame = capwap(true, &wifi(&ip_udp(&body), false, false));
+        let cut = &frame[..frame.len() - 100];
+        let mut decoder = FrameDecoder::new();
+        let udp = expect_udp(decoder.decode(&RawFrame {
+            orig_len: frame.len() as u32,
+            ..raw(linktype::ETHERNET, cut)
+        }));
+        assert_eq!(udp.payload, &body[..200]);
+        assert_eq!(
+            udp.warnings.as_slice(),
+            [FrameWarning::SnaplenCut {
+                captured: cut.len() as u32,
+                orig_len: frame.len() as u32
+            }]
+        );
+    }
+
     // ----- lengths and checksums -----
 
     #[test]
@@ -906,19 +1073,24 @@ mod tests {
         assert_eq!(udp.payload, &body[..280 - 14 - 20 - 8]);
         assert_eq!(udp.checksum, UdpChecksum::Unverified);
         assert_eq!(
-            udp.warnings,
-            [format!(
-                "frame cut by snaplen: 280 of {full_len} bytes captured"
-            )]
+            udp.warnings.as_slice(),
+            [FrameWarning::SnaplenCut {
+                captured: 280,
+                orig_len: full_len
+            }]
+        );
+        assert_eq!(
+            udp.warnings.as_slice()[0].to_string(),
+            format!("frame cut by snaplen: 280 of {full_len} bytes captured")
         );
         // Cut without the record saying so: the IPv4 length tells.
         let udp = expect_udp(decoder.decode(&raw(linktype::ETHERNET, cut)));
         assert_eq!(
-            udp.warnings,
-            [format!(
-                "IPv4 total length says {} bytes, only 266 present",
-                full_len - 14
-            )]
+            udp.warnings.as_slice(),
+            [FrameWarning::IpPayloadMissing {
+                total_len: (full_len - 14) as u16,
+                present: 266
+            }]
         );
         // Cut inside the UDP header: nothing to report on.
         assert!(matches!(
@@ -957,15 +1129,22 @@ mod tests {
         assert_eq!(udp.payload, body);
         assert_eq!(udp.checksum, UdpChecksum::Unverified);
         assert_eq!(
-            udp.warnings,
-            ["UDP length says 500 bytes, but the IPv4 payload holds 48"]
+            udp.warnings.as_slice(),
+            [FrameWarning::UdpLengthBeyondPayload {
+                udp_len: 500,
+                available: 48
+            }]
         );
         ip[20 + 4..20 + 6].copy_from_slice(&3u16.to_be_bytes());
         let udp = expect_udp(decoder.decode(&raw(linktype::RAW, &ip)));
         assert_eq!(udp.payload, body);
         assert_eq!(
-            udp.warnings,
-            ["UDP length 3 is less than the 8-byte header"]
+            udp.warnings.as_slice(),
+            [FrameWarning::UdpLengthBelowHeader { udp_len: 3 }]
+        );
+        assert_eq!(
+            udp.warnings.as_slice()[0].to_string(),
+            "UDP length 3 is less than the 8-byte header"
         );
         // Shorter than the IP payload: UDP's length wins, quietly.
         ip[20 + 4..20 + 6].copy_from_slice(&18u16.to_be_bytes());
@@ -983,8 +1162,15 @@ mod tests {
         let udp = expect_udp(decoder.decode(&raw(linktype::RAW, &ip)));
         assert_eq!(udp.payload, body);
         assert_eq!(
-            udp.warnings,
-            ["IPv4 total length 10 is shorter than its 20-byte header"]
+            udp.warnings.as_slice(),
+            [FrameWarning::IpTotalLengthBelowHeader {
+                total_len: 10,
+                header_len: 20
+            }]
+        );
+        assert_eq!(
+            udp.warnings.as_slice()[0].to_string(),
+            "IPv4 total length 10 is shorter than its 20-byte header"
         );
     }
 
@@ -1107,14 +1293,13 @@ mod tests {
         assert_eq!(udp.checksum, UdpChecksum::Unverified);
         assert!(!udp.reassembled);
         assert_eq!(
-            udp.warnings,
+            udp.warnings.as_slice(),
             [
-                format!(
-                    "frame cut by snaplen: 100 of {} bytes captured",
-                    parts[0].len()
-                ),
-                "first IPv4 fragment is cut: decoded alone, the datagram is not reassembled"
-                    .to_string(),
+                FrameWarning::SnaplenCut {
+                    captured: 100,
+                    orig_len: parts[0].len() as u32
+                },
+                FrameWarning::FirstFragmentCut,
             ]
         );
         assert_eq!(decoder.pending_datagrams(), 0);
@@ -1197,6 +1382,28 @@ mod tests {
         ));
     }
 
+    /// Fragments without a time (pcapng Simple Packet Blocks) still reassemble, and neither
+    /// expire others nor are expired by a later timed fragment.
+    #[test]
+    fn fragments_with_unknown_times() {
+        let body = payload(1500);
+        let parts = fragments(4, &udp_datagram(&body), 800);
+        let unknown = |ip| RawFrame {
+            ts: Timestamp::UNKNOWN,
+            ..raw(linktype::RAW, ip)
+        };
+        let mut decoder = FrameDecoder::new();
+        decoder.decode(&at(100, &parts[0]));
+        let other = fragment(9, 0, true, &[0; 8]);
+        decoder.decode(&unknown(&other));
+        assert_eq!(decoder.pending_datagrams(), 2);
+        let udp = expect_udp(decoder.decode(&unknown(&parts[1])));
+        assert_eq!(udp.payload, body);
+        // A timed fragment long after: the untimed datagram stays.
+        decoder.decode(&at(1_000, &fragment(10, 0, true, &[0; 8])));
+        assert_eq!(decoder.pending_datagrams(), 2);
+    }
+
     #[test]
     fn inconsistent_fragment_trains_are_dropped() {
         let mut decoder = FrameDecoder::new();
@@ -1216,7 +1423,7 @@ mod tests {
 
     // ----- robustness -----
 
-    const LINK_TYPES: [u16; 10] = [0, 1, 12, 14, 101, 108, 113, 228, 276, 999];
+    const LINK_TYPES: [u16; 13] = [0, 1, 12, 14, 101, 105, 108, 113, 127, 192, 228, 276, 999];
 
     proptest! {
         #[test]
@@ -1242,6 +1449,11 @@ mod tests {
                 113 => [&[0u8; 14][..], &[8, 0], &ip].concat(),
                 276 => sll2(0x0800, 6, &ip),
                 0 | 108 => [&[0u8, 0, 0, 2][..], &ip].concat(),
+                105 => wifi(&ip, true, false),
+                127 => radiotap(0x30, &wifi(&ip, true, false)),
+                192 => ppi(Some(3), &wifi(&ip, false, false)),
+                // Ethernet in CAPWAP in Ethernet.
+                999 => capwap(true, &wifi(&ip, false, false)),
                 _ => ip,
             };
             for (index, byte) in edits {
@@ -1249,6 +1461,7 @@ mod tests {
                 data[i] = byte;
             }
             data.truncate(keep.index(data.len() + 1));
+            let link = if link == 999 { linktype::ETHERNET } else { link };
             let _ = FrameDecoder::new().decode(&raw(link, &data));
         }
 
@@ -1273,10 +1486,7 @@ mod tests {
 
     /// Counts the frames of a capture that decode to UDP on the DHCP ports.
     fn dhcp_frames_in(name: &str) -> Option<usize> {
-        let path = Path::new("/work/shared/captures/public").join(name);
-        if !path.exists() {
-            return None;
-        }
+        let path = crate::source::shared_public_capture(name)?;
         let mut source = FileSource::open(&path).unwrap();
         let mut decoder = FrameDecoder::new();
         let mut count = 0;
