@@ -185,6 +185,52 @@ const PINNED: &[(&str, &str, &str)] = &[
         "malformed_request_fires",
         "split_options_are_not_malformed",
     ),
+    // DHCPv6 and router advertisements (the `v6` object of the report).
+    (
+        "v6-mitm6-profile",
+        "v6_mitm6_profile_fires",
+        "v6_mitm6_profile_silent_for_a_global_address",
+    ),
+    (
+        "v6-multiple-servers",
+        "v6_multiple_servers_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-reply-no-server-id",
+        "v6_reply_no_server_id_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-t1-gt-t2",
+        "v6_t1_gt_t2_fires",
+        "v6_t1_gt_t2_silent_when_t2_is_zero",
+    ),
+    (
+        "v6-pref-gt-valid",
+        "v6_pref_gt_valid_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-solicit-unanswered",
+        "v6_solicit_unanswered_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "ra-evasion",
+        "ra_evasion_fires",
+        "ra_clean_advert_raises_nothing",
+    ),
+    (
+        "ra-invalid",
+        "ra_invalid_fires",
+        "ra_clean_advert_raises_nothing",
+    ),
+    (
+        "ra-prf-with-zero-lifetime",
+        "ra_prf_with_zero_lifetime_fires",
+        "ra_prf_with_zero_lifetime_silent_for_medium",
+    ),
 ];
 
 /// Codes only the probes emit (`src/probe/verdict.rs`): pinned by unit tests through the
@@ -266,6 +312,14 @@ impl Capture {
         self.pcap
             .write_frame(ts, &udp_frame(&ends, vlans, &msg.build()))
             .expect("write to a Vec");
+        self.frames += 1;
+        self.frames
+    }
+
+    /// Any frame, as built (the DHCPv6 and RA tests build theirs with `frame6::build_frame`).
+    fn frame(&mut self, ms: u64, bytes: &[u8]) -> u64 {
+        let ts = Timestamp::new(EPOCH + (ms / 1000) as i64, (ms % 1000) as u32 * 1_000_000);
+        self.pcap.write_frame(ts, bytes).expect("write to a Vec");
         self.frames += 1;
         self.frames
     }
@@ -1885,4 +1939,417 @@ fn probe_codes_are_pinned_in_src_probe() {
             "{code}: no test in src/probe names it"
         );
     }
+}
+
+// ------------------------------------------------------------- DHCPv6 and RAs (`v6`) ---
+
+mod v6 {
+    use super::*;
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    use dhcpscope::dhcpv6::{
+        MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options, duid,
+    };
+    use dhcpscope::frame6::{FrameBody, build_frame, multicast_mac};
+    use std::net::Ipv6Addr;
+
+    pub const C6_MAC: [u8; 6] = [2, 0x66, 0, 0, 0, 1];
+    pub const S6_MAC: [u8; 6] = [2, 0x66, 0, 0, 0, 2];
+    pub const R6_MAC: [u8; 6] = [2, 0x66, 0, 0, 0, 3];
+
+    pub fn ip(s: &str) -> Ipv6Addr {
+        s.parse().expect("address")
+    }
+
+    pub fn client_duid() -> Vec<u8> {
+        duid::ll(1, &C6_MAC)
+    }
+
+    pub fn server_duid(mac: [u8; 6]) -> Vec<u8> {
+        duid::ll(1, &mac)
+    }
+
+    /// A client message fe80::c1 → ff02::1:2.
+    pub fn client(cap: &mut Capture, ms: u64, msg: &Builder6) -> u64 {
+        let group = ip("ff02::1:2");
+        let f = build_frame(
+            C6_MAC,
+            multicast_mac(group),
+            ip("fe80::c1"),
+            group,
+            1,
+            FrameBody::Udp {
+                src_port: 546,
+                dst_port: 547,
+                payload: &msg.build(),
+            },
+        );
+        cap.frame(ms, &f)
+    }
+
+    /// A server message from `mac` / `src` to the client.
+    pub fn server(cap: &mut Capture, ms: u64, mac: [u8; 6], src: Ipv6Addr, msg: &Builder6) -> u64 {
+        let f = build_frame(
+            mac,
+            C6_MAC,
+            src,
+            ip("fe80::c1"),
+            64,
+            FrameBody::Udp {
+                src_port: 547,
+                dst_port: 546,
+                payload: &msg.build(),
+            },
+        );
+        cap.frame(ms, &f)
+    }
+
+    /// An RA as sent, with the IP hop limit given.
+    pub fn ra(cap: &mut Capture, ms: u64, src: Ipv6Addr, hop_limit: u8, b: &RouterBuilder) -> u64 {
+        let dst = ip("ff02::1");
+        let f = build_frame(
+            R6_MAC,
+            multicast_mac(dst),
+            src,
+            dst,
+            hop_limit,
+            FrameBody::Icmp(&b.build(src, dst)),
+        );
+        cap.frame(ms, &f)
+    }
+
+    pub fn solicit(xid: u32) -> Builder6 {
+        Builder6::new(T6::SOLICIT, xid)
+            .client_id(&client_duid())
+            .elapsed_time(0)
+            .ia_na(1, 0, 0, Options::new())
+    }
+
+    /// An ADVERTISE for IAID 1 with `addr`, T1/T2 and lifetimes given.
+    pub fn advertise(
+        xid: u32,
+        mac: [u8; 6],
+        addr: &str,
+        t: (u32, u32),
+        life: (u32, u32),
+    ) -> Builder6 {
+        Builder6::new(T6::ADVERTISE, xid)
+            .server_id(&server_duid(mac))
+            .client_id(&client_duid())
+            .ia_na(
+                1,
+                t.0,
+                t.1,
+                Options::new().ia_address(ip(addr), life.0, life.1, Options::new()),
+            )
+    }
+
+    pub fn v6_codes(doc: &Value) -> Vec<&str> {
+        doc["v6"]["findings"]
+            .as_array()
+            .expect("v6 findings")
+            .iter()
+            .map(|f| f["code"].as_str().expect("code"))
+            .collect()
+    }
+
+    /// The one v6 finding with `code`, checked for severity and frames.
+    pub fn v6_finding<'a>(doc: &'a Value, code: &str, severity: &str, frames: &[u64]) -> &'a Value {
+        let all: Vec<&Value> = doc["v6"]["findings"]
+            .as_array()
+            .expect("v6 findings")
+            .iter()
+            .filter(|f| f["code"] == code)
+            .collect();
+        assert_eq!(all.len(), 1, "{code}: {:?}", v6_codes(doc));
+        let f = all[0];
+        assert_eq!(f["severity"], severity, "{f}");
+        let got: Vec<u64> = f["frames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, frames, "{f}");
+        f
+    }
+}
+
+#[test]
+fn v6_clean_exchange_raises_nothing() {
+    // SOLICIT → ADVERTISE → REQUEST → REPLY from one server with a Server ID, T1 < T2 and
+    // preferred < valid: none of v6-multiple-servers, v6-reply-no-server-id,
+    // v6-pref-gt-valid, v6-solicit-unanswered.
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    let s = v6::ip("fe80::5");
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        s,
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    let req = Builder6::new(T6::REQUEST, 2)
+        .client_id(&v6::client_duid())
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .ia_na(1, 0, 0, Options::new());
+    v6::client(&mut cap, 1000, &req);
+    let reply = v6::advertise(2, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)).build();
+    let mut reply = reply;
+    reply[0] = 7; // the same message as a REPLY
+    let f = dhcpscope::frame6::build_frame(
+        v6::S6_MAC,
+        v6::C6_MAC,
+        s,
+        v6::ip("fe80::c1"),
+        64,
+        dhcpscope::frame6::FrameBody::Udp {
+            src_port: 547,
+            dst_port: 546,
+            payload: &reply,
+        },
+    );
+    cap.frame(1010, &f);
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    for code in [
+        "v6-multiple-servers",
+        "v6-reply-no-server-id",
+        "v6-pref-gt-valid",
+        "v6-solicit-unanswered",
+    ] {
+        assert!(!codes.contains(&code), "{code}: {codes:?}");
+    }
+    assert!(codes.is_empty(), "{codes:?}");
+    assert_eq!(doc["v6"]["dhcpv6_packets"], 4);
+}
+
+#[test]
+fn v6_mitm6_profile_fires() {
+    // A link-local IA address and DNS = the sender's own link-local.
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    let rogue = v6::ip("fe80::bad");
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = v6::advertise(1, v6::S6_MAC, "fe80::192:168:1:10", (200, 250), (300, 300))
+        .dns_servers(&[rogue]);
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, rogue, &adv);
+    let doc = cap.report(&[]);
+    let f = v6::v6_finding(&doc, "v6-mitm6-profile", "critical", &[n]);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("fe80::192:168:1:10"),
+        "{f}"
+    );
+}
+
+#[test]
+fn v6_mitm6_profile_silent_for_a_global_address() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    let s = v6::ip("fe80::5");
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    // The server names itself DNS (dnsmasq does) but hands out a global address.
+    let adv =
+        v6::advertise(1, v6::S6_MAC, "2001:db8::10", (200, 250), (300, 300)).dns_servers(&[s]);
+    v6::server(&mut cap, 10, v6::S6_MAC, s, &adv);
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-mitm6-profile"));
+}
+
+#[test]
+fn v6_multiple_servers_fires() {
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let a = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    let other = [2, 0x66, 0, 0, 0, 9];
+    let b = v6::server(
+        &mut cap,
+        20,
+        other,
+        v6::ip("fe80::9"),
+        &v6::advertise(1, other, "2001:db8::99", (1800, 2880), (3600, 7200)),
+    );
+    let doc = cap.report(&[]);
+    let f = v6::v6_finding(&doc, "v6-multiple-servers", "warning", &[a, b]);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("2 DHCPv6 servers"),
+        "{f}"
+    );
+}
+
+#[test]
+fn v6_reply_no_server_id_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    // fake_dhcps6's Reply to a Rebind: client ID, no server ID.
+    let reply = Builder6::new(T6::REPLY, 1).client_id(&v6::client_duid());
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &reply);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-reply-no-server-id", "warning", &[n]);
+}
+
+#[test]
+fn v6_t1_gt_t2_fires() {
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (3000, 2000), (3600, 7200)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-t1-gt-t2", "warning", &[n]);
+}
+
+#[test]
+fn v6_t1_gt_t2_silent_when_t2_is_zero() {
+    // T2 = 0 leaves the timing to the client (RFC 8415 §14.2): not a violation.
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (3000, 0), (3600, 7200)),
+    );
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-t1-gt-t2"));
+}
+
+#[test]
+fn v6_pref_gt_valid_fires() {
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (7200, 3600)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-pref-gt-valid", "warning", &[n]);
+}
+
+#[test]
+fn v6_solicit_unanswered_fires() {
+    let mut cap = Capture::new();
+    let n = v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::client(&mut cap, 1100, &v6::solicit(1));
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-solicit-unanswered", "warning", &[n]);
+}
+
+#[test]
+fn ra_clean_advert_raises_nothing() {
+    // Hop limit 255, link-local source, no extension header, lifetime 1800 with Prf high:
+    // neither ra-evasion nor ra-invalid (nor anything else).
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0xc8, 1800),
+    );
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"ra-evasion") && !codes.contains(&"ra-invalid"),
+        "{codes:?}"
+    );
+    assert!(codes.is_empty(), "{codes:?}");
+    assert_eq!(doc["v6"]["routers"][0]["managed"], true);
+}
+
+#[test]
+fn ra_evasion_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let src = v6::ip("fe80::1");
+    let dst = v6::ip("ff02::1");
+    let icmp = RouterBuilder::advert(64, 0xc0, 1800).build(src, dst);
+    let mut f = dhcpscope::frame6::build_frame(
+        v6::R6_MAC,
+        [0x33, 0x33, 0, 0, 0, 1],
+        src,
+        dst,
+        255,
+        dhcpscope::frame6::FrameBody::Icmp(&icmp),
+    );
+    // Insert an empty hop-by-hop header (next header 58) in front of the ICMPv6 message.
+    f[20] = 0;
+    let plen = u16::from_be_bytes([f[18], f[19]]) + 8;
+    f[18..20].copy_from_slice(&plen.to_be_bytes());
+    let mut framed = f[..54].to_vec();
+    framed.extend_from_slice(&[58, 0, 1, 4, 0, 0, 0, 0]);
+    framed.extend_from_slice(&f[54..]);
+    let mut cap = Capture::new();
+    let n = cap.frame(0, &framed);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-evasion", "critical", &[n]);
+}
+
+#[test]
+fn ra_invalid_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    // Forwarded: IP hop limit 64.
+    let n = v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        64,
+        &RouterBuilder::advert(64, 0, 1800),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-invalid", "warning", &[n]);
+}
+
+#[test]
+fn ra_prf_with_zero_lifetime_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    // mitm6's RA: M=1 O=1, Prf high (01 → 0x08), lifetime 0.
+    let n = v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::bad"),
+        255,
+        &RouterBuilder::advert(0, 0xc8, 0),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-prf-with-zero-lifetime", "warning", &[n]);
+}
+
+#[test]
+fn ra_prf_with_zero_lifetime_silent_for_medium() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0xc0, 0),
+    );
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"ra-prf-with-zero-lifetime"));
 }

@@ -22,6 +22,7 @@
 pub mod config;
 pub mod findings;
 mod latency;
+pub mod v6;
 
 pub use latency::Latencies;
 

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod decode_v6;
 pub mod report;
+pub mod report_v6;
 
 use std::io;
 

@@ -180,7 +180,6 @@ pub fn write_json(
     m.serialize_entry("dhcp_packets", &src.summary.dhcp_packets)?;
     m.serialize_entry("dhcpv6_packets", &src.summary.dhcpv6_packets)?;
     m.serialize_entry("router_packets", &src.summary.router_packets)?;
-    m.serialize_entry("v6_not_analysed", &v6_not_analysed(src.summary))?;
     m.serialize_entry(
         "read_error",
         &src.summary.error.as_ref().map(ToString::to_string),
@@ -202,19 +201,6 @@ pub fn write_json(
     }
     SerializeMap::end(m)?;
     out.write_all(b"\n")
-}
-
-/// DHCPv6 and router advertisements are read and decoded but not analysed yet: say so rather
-/// than give a silent all-clear for a capture that is mostly (or only) IPv6.
-pub fn v6_not_analysed(summary: &crate::pipeline::ReadSummary) -> Option<String> {
-    let (dhcpv6, routers) = (summary.dhcpv6_packets, summary.router_packets);
-    (dhcpv6 + routers > 0).then(|| {
-        format!(
-            "{dhcpv6} DHCPv6 packets and {routers} router solicitations/advertisements not analysed \
-             (no DHCPv6 model yet: the servers, clients and findings below are DHCPv4 only; \
-             see them with `dhcpscope decode`)"
-        )
-    })
 }
 
 fn fmt_ms(v: f64) -> String {
@@ -289,9 +275,6 @@ pub fn write_text(out: &mut impl Write, a: &Analysis, src: &SourceInfo<'_>) -> i
     )?;
     if let Some(e) = &src.summary.error {
         writeln!(out, "warning: {e}")?;
-    }
-    if let Some(note) = v6_not_analysed(src.summary) {
-        writeln!(out, "warning: {note}")?;
     }
 
     writeln!(out, "\nServers")?;

@@ -1,0 +1,574 @@
+//! The DHCPv6 and router-advertisement model: clients by DUID, servers by server DUID,
+//! routers by source address, exchanges by (client, transaction id) with the two-xid
+//! SOLICIT/ADVERTISE → REQUEST/REPLY exchange linked by client DUID, server DUID and IAID
+//! (RFC 8415 §18.2.2 gives the REQUEST a new xid), and the first v6 findings of the reference
+//! note (`docs` of the project: dhcpv6-diagnostics.md §4) with severity, frames and RFC.
+//!
+//! Relayed messages are analysed by their innermost message; the client's link-local address
+//! is then the innermost relay's peer-address and its MAC the relay's option 79.
+
+use super::findings::{Finding, Severity};
+use crate::dhcp::options::{colon_hex, hex};
+use crate::dhcpv6::options as o6;
+use crate::dhcpv6::{Duid, IaKind, Message, MessageType};
+use crate::pipeline::{V6Body, V6Packet};
+use crate::time::Timestamp;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::Ipv6Addr;
+
+/// A v6 finding kind: code, severity, reference.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule6 {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub rfc: &'static str,
+}
+
+macro_rules! rules6 {
+    ($($name:ident = $code:literal, $sev:ident, $rfc:literal;)*) => {
+        $(pub const $name: Rule6 = Rule6 { code: $code, severity: Severity::$sev, rfc: $rfc };)*
+        /// Every v6 rule, for documentation and tests.
+        pub const ALL_RULES: &[Rule6] = &[$($name),*];
+    };
+}
+
+rules6! {
+    V6_MITM6_PROFILE = "v6-mitm6-profile", Critical, "RFC 8415 §13.1 (addresses appropriate to the link); mitm6 hands out fe80:: addresses and itself as DNS";
+    V6_MULTIPLE_SERVERS = "v6-multiple-servers", Warning, "RFC 8415 §18.2.9 (several servers answer; a rogue one is among them unless each is expected)";
+    V6_REPLY_NO_SERVER_ID = "v6-reply-no-server-id", Warning, "RFC 8415 §16.3, §16.10 (Advertise/Reply MUST carry a Server Identifier; clients discard it)";
+    V6_T1_GT_T2 = "v6-t1-gt-t2", Warning, "RFC 8415 §21.4, §21.21 (T1 > T2 with both > 0: the client discards the IA)";
+    V6_PREF_GT_VALID = "v6-pref-gt-valid", Warning, "RFC 8415 §21.6, §21.22 (preferred lifetime > valid: the client discards it)";
+    V6_SOLICIT_UNANSWERED = "v6-solicit-unanswered", Warning, "RFC 8415 §15, §18.2.1 (SOLICIT with no ADVERTISE or REPLY)";
+    RA_EVASION = "ra-evasion", Critical, "RFC 7113 (RA behind IPv6 extension headers evades RA-Guard)";
+    RA_INVALID = "ra-invalid", Warning, "RFC 4861 §6.1.2 (hosts drop an RA whose hop limit is not 255 or whose source is not link-local)";
+    RA_PRF_WITH_ZERO_LIFETIME = "ra-prf-with-zero-lifetime", Warning, "RFC 4191 §2.2 (router lifetime 0 MUST send Prf 00; mitm6 fingerprint)";
+}
+
+const MAX_FRAMES: usize = 20;
+
+/// Where a client's MAC came from (RFC 8415 §11 says to label it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MacSource {
+    /// The Ethernet source of the client's own frame.
+    Frame,
+    /// A relay's Client Link-Layer Address option (79).
+    Option79,
+    /// A DUID-LL or DUID-LLT with hardware type 1.
+    Duid,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct V6Client {
+    /// The client DUID in hex.
+    pub duid: String,
+    pub duid_type: &'static str,
+    pub mac: Option<String>,
+    pub mac_source: Option<MacSource>,
+    pub link_locals: Vec<Ipv6Addr>,
+    pub iaids: Vec<u32>,
+    pub exchanges: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct V6Server {
+    /// The server DUID in hex.
+    pub duid: String,
+    pub duid_type: &'static str,
+    pub macs: Vec<String>,
+    pub addresses: Vec<Ipv6Addr>,
+    pub advertises: u64,
+    pub replies: u64,
+    pub preference: Option<u8>,
+    /// What it hands out.
+    pub leased_addresses: Vec<Ipv6Addr>,
+    pub leased_prefixes: Vec<String>,
+    pub dns: Vec<Ipv6Addr>,
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct V6Router {
+    pub address: Ipv6Addr,
+    pub mac: Option<String>,
+    pub adverts: u64,
+    pub managed: bool,
+    pub other: bool,
+    pub preference: &'static str,
+    pub router_lifetime: u16,
+    pub prefixes: Vec<String>,
+    pub rdnss: Vec<Ipv6Addr>,
+}
+
+/// One message of an exchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct V6Step {
+    pub frame: u64,
+    pub msg_type: String,
+    /// Server DUID (hex) for server messages.
+    pub server: Option<String>,
+    /// Milliseconds after the exchange's first client message.
+    pub after_ms: Option<f64>,
+    pub relay_hops: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct V6Exchange {
+    /// Index in [`V6Analysis::clients`].
+    pub client: usize,
+    pub xid: String,
+    /// The first client message's type.
+    pub kind: String,
+    pub outcome: String,
+    pub steps: Vec<V6Step>,
+    /// The SOLICIT exchange this REQUEST continues (index in [`V6Analysis::exchanges`]),
+    /// linked by client DUID, server DUID and IAID.
+    pub continues: Option<usize>,
+    #[serde(skip)]
+    first_ts: Option<Timestamp>,
+    #[serde(skip)]
+    server_iaids: Vec<(String, u32)>,
+}
+
+/// The v6 side of `report`.
+#[derive(Debug, Default, Serialize)]
+pub struct V6Analysis {
+    pub dhcpv6_packets: u64,
+    pub router_packets: u64,
+    pub clients: Vec<V6Client>,
+    pub servers: Vec<V6Server>,
+    pub routers: Vec<V6Router>,
+    pub exchanges: Vec<V6Exchange>,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    client_index: HashMap<String, usize>,
+    #[serde(skip)]
+    server_index: HashMap<String, usize>,
+    #[serde(skip)]
+    exchange_index: HashMap<(usize, u32), usize>,
+    #[serde(skip)]
+    finding_index: HashMap<(&'static str, Option<String>), usize>,
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+fn is_link_local(a: Ipv6Addr) -> bool {
+    a.segments()[0] & 0xffc0 == 0xfe80
+}
+
+impl V6Analysis {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn add(
+        &mut self,
+        rule: Rule6,
+        subject: Option<String>,
+        frame: u64,
+        message: impl FnOnce() -> String,
+    ) {
+        let key = (rule.code, subject.clone());
+        if let Some(&i) = self.finding_index.get(&key) {
+            let f = &mut self.findings[i];
+            f.count += 1;
+            if f.frames.len() < MAX_FRAMES && !f.frames.contains(&frame) {
+                f.frames.push(frame);
+            }
+            return;
+        }
+        self.finding_index.insert(key, self.findings.len());
+        self.findings.push(Finding {
+            severity: rule.severity,
+            code: rule.code,
+            message: message(),
+            client: subject,
+            server: None,
+            frames: vec![frame],
+            count: 1,
+            rfc: rule.rfc,
+        });
+    }
+
+    /// Feeds one DHCPv6 or RS/RA packet.
+    pub fn observe(&mut self, p: &V6Packet<'_>) {
+        match &p.body {
+            V6Body::Dhcp(m) => {
+                self.dhcpv6_packets += 1;
+                self.observe_dhcp(p, m);
+            }
+            V6Body::Router(r) => {
+                self.router_packets += 1;
+                let Some(h) = r.advert else {
+                    return;
+                };
+                let meta = &p.meta;
+                let frame = meta.frame.number;
+                let src = meta.src_ip;
+                if meta.ext_headers.hop_by_hop
+                    || meta.ext_headers.dest_opts
+                    || meta.ext_headers.fragment
+                {
+                    let names = meta.ext_headers.names().join(", ");
+                    self.add(RA_EVASION, Some(src.to_string()), frame, || {
+                        format!("router advertisement from {src} behind IPv6 extension headers ({names}): RA-Guard evasion")
+                    });
+                }
+                if meta.hop_limit != 255 || !is_link_local(src) {
+                    let hl = meta.hop_limit;
+                    self.add(RA_INVALID, Some(src.to_string()), frame, || {
+                        format!("router advertisement from {src} with IP hop limit {hl}: hosts drop it (forwarded or forged)")
+                    });
+                }
+                if h.router_lifetime == 0 && h.preference().0 != 0 {
+                    let prf = h.preference().name();
+                    self.add(RA_PRF_WITH_ZERO_LIFETIME, Some(src.to_string()), frame, || {
+                        format!("router {src} advertises lifetime 0 with preference {prf} (must be medium); mitm6 sends exactly this")
+                    });
+                }
+                let i = match self.routers.iter().position(|r| r.address == src) {
+                    Some(i) => i,
+                    None => {
+                        self.routers.push(V6Router {
+                            address: src,
+                            mac: r.source_mac().or(meta.src_mac).map(|m| colon_hex(&m)),
+                            adverts: 0,
+                            managed: false,
+                            other: false,
+                            preference: "medium",
+                            router_lifetime: 0,
+                            prefixes: Vec::new(),
+                            rdnss: Vec::new(),
+                        });
+                        self.routers.len() - 1
+                    }
+                };
+                let router = &mut self.routers[i];
+                router.adverts += 1;
+                router.managed = h.managed();
+                router.other = h.other();
+                router.preference = h.preference().name();
+                router.router_lifetime = h.router_lifetime;
+                for pio in r.prefixes() {
+                    push_unique(
+                        &mut router.prefixes,
+                        format!("{}/{}", pio.prefix, pio.prefix_len),
+                    );
+                }
+                for (a, _) in r.rdnss() {
+                    push_unique(&mut router.rdnss, a);
+                }
+            }
+        }
+    }
+
+    fn client_of(&mut self, id: &[u8]) -> usize {
+        let key = hex(id);
+        if let Some(&i) = self.client_index.get(&key) {
+            return i;
+        }
+        let duid = Duid::decode(id);
+        self.clients.push(V6Client {
+            duid: key.clone(),
+            duid_type: duid.kind_name(),
+            mac: duid.mac().map(|m| colon_hex(&m)),
+            mac_source: duid.mac().map(|_| MacSource::Duid),
+            link_locals: Vec::new(),
+            iaids: Vec::new(),
+            exchanges: 0,
+        });
+        self.client_index.insert(key, self.clients.len() - 1);
+        self.clients.len() - 1
+    }
+
+    fn server_of(&mut self, id: &[u8]) -> usize {
+        let key = hex(id);
+        if let Some(&i) = self.server_index.get(&key) {
+            return i;
+        }
+        self.servers.push(V6Server {
+            duid: key.clone(),
+            duid_type: Duid::decode(id).kind_name(),
+            macs: Vec::new(),
+            addresses: Vec::new(),
+            advertises: 0,
+            replies: 0,
+            preference: None,
+            leased_addresses: Vec::new(),
+            leased_prefixes: Vec::new(),
+            dns: Vec::new(),
+            domains: Vec::new(),
+        });
+        self.server_index.insert(key, self.servers.len() - 1);
+        self.servers.len() - 1
+    }
+
+    fn observe_dhcp(&mut self, p: &V6Packet<'_>, outer: &Message<'_>) {
+        let meta = &p.meta;
+        let frame = meta.frame.number;
+        let ts = meta.frame.ts;
+        let m = outer.innermost();
+        let relay_hops = outer.relay_depth();
+        // The innermost relay layer (the one next to the client), if any.
+        let first_relay = outer.layers().into_iter().rev().find(|l| l.relay.is_some());
+        let t = m.msg_type;
+        if m.msg_type.is_relay() {
+            return;
+        }
+        let Some(cid) = m.client_id() else {
+            if t.is_server_message() && m.server_id().is_none() {
+                self.add(V6_REPLY_NO_SERVER_ID, None, frame, || {
+                    format!("{t} without Server Identifier (clients discard it)")
+                });
+            }
+            return;
+        };
+        let c = self.client_of(cid);
+        if t.is_client_message() {
+            let client = &mut self.clients[c];
+            let (ll, mac) = match first_relay {
+                Some(r) => (
+                    r.relay.as_ref().map(|x| x.peer_address),
+                    r.client_link_layer()
+                        .and_then(|(ty, a)| (ty == 1).then_some(a))
+                        .and_then(|a| <[u8; 6]>::try_from(a).ok())
+                        .map(|a| (a, MacSource::Option79)),
+                ),
+                None => (
+                    Some(meta.src_ip),
+                    meta.src_mac.map(|a| (a, MacSource::Frame)),
+                ),
+            };
+            if let Some(ll) = ll.filter(|a| is_link_local(*a)) {
+                push_unique(&mut client.link_locals, ll);
+            }
+            if let Some((mac, src)) = mac
+                && client.mac_source != Some(MacSource::Frame)
+            {
+                client.mac = Some(colon_hex(&mac));
+                client.mac_source = Some(src);
+            }
+            for ia in m.ias() {
+                push_unique(&mut client.iaids, ia.iaid);
+            }
+        }
+        // Exchanges by (client, xid); server messages join the client's.
+        let key = (c, m.xid);
+        let e = match self.exchange_index.get(&key) {
+            Some(&e) => e,
+            None => {
+                self.exchanges.push(V6Exchange {
+                    client: c,
+                    xid: format!("0x{:06x}", m.xid),
+                    kind: t.to_string(),
+                    outcome: "no answer".into(),
+                    steps: Vec::new(),
+                    continues: None,
+                    first_ts: None,
+                    server_iaids: Vec::new(),
+                });
+                self.clients[c].exchanges += 1;
+                self.exchange_index.insert(key, self.exchanges.len() - 1);
+                self.exchanges.len() - 1
+            }
+        };
+        let server = m.server_id().map(hex);
+        let after_ms = match (self.exchanges[e].first_ts, t.is_client_message()) {
+            (None, true) => {
+                self.exchanges[e].first_ts = Some(ts);
+                Some(0.0)
+            }
+            (Some(first), _) => Some(ts.millis_since(first)),
+            (None, false) => None,
+        };
+        self.exchanges[e].steps.push(V6Step {
+            frame,
+            msg_type: t.to_string(),
+            server: server.clone(),
+            after_ms,
+            relay_hops,
+        });
+        // A REQUEST continues the SOLICIT whose ADVERTISE came from the server it names, for
+        // one of the same IAIDs.
+        if t == MessageType::REQUEST
+            && self.exchanges[e].continues.is_none()
+            && let Some(s) = &server
+        {
+            let iaids: Vec<u32> = m.ias().iter().map(|i| i.iaid).collect();
+            self.exchanges[e].continues = self.exchanges[..e].iter().rposition(|x| {
+                x.client == c
+                    && x.kind == "SOLICIT"
+                    && x.server_iaids
+                        .iter()
+                        .any(|(sd, ia)| sd == s && (iaids.is_empty() || iaids.contains(ia)))
+            });
+        }
+        if t.is_server_message() {
+            self.observe_server_message(p, m, e, frame);
+        }
+    }
+
+    fn observe_server_message(&mut self, p: &V6Packet<'_>, m: &Message<'_>, e: usize, frame: u64) {
+        let meta = &p.meta;
+        let t = m.msg_type;
+        let Some(sid) = m.server_id() else {
+            self.add(V6_REPLY_NO_SERVER_ID, None, frame, || {
+                format!("{t} without Server Identifier (clients discard it)")
+            });
+            return;
+        };
+        let s = self.server_of(sid);
+        let sd = hex(sid);
+        let ias = m.ias();
+        let dns = m.dns_servers();
+        {
+            let server = &mut self.servers[s];
+            if let Some(mac) = meta.src_mac {
+                push_unique(&mut server.macs, colon_hex(&mac));
+            }
+            push_unique(&mut server.addresses, meta.src_ip);
+            match t {
+                MessageType::ADVERTISE => server.advertises += 1,
+                MessageType::REPLY => server.replies += 1,
+                _ => {}
+            }
+            if let Some(pref) = m.preference() {
+                server.preference = Some(pref);
+            }
+            for ia in &ias {
+                for l in &ia.leases {
+                    if ia.kind == IaKind::Pd {
+                        push_unique(
+                            &mut server.leased_prefixes,
+                            format!("{}/{}", l.addr, l.prefix_len),
+                        );
+                    } else {
+                        push_unique(&mut server.leased_addresses, l.addr);
+                    }
+                }
+            }
+            for d in &dns {
+                push_unique(&mut server.dns, *d);
+            }
+            for d in m.domain_list() {
+                push_unique(&mut server.domains, d);
+            }
+        }
+        let x = &mut self.exchanges[e];
+        for ia in &ias {
+            push_unique(&mut x.server_iaids, (sd.clone(), ia.iaid));
+        }
+        let status = m
+            .status()
+            .map(|s| s.code)
+            .or_else(|| ias.iter().find_map(|i| i.status.map(|s| s.code)));
+        let leased = ias.iter().any(|i| !i.leases.is_empty());
+        x.outcome = match (t, status) {
+            (_, Some(code)) if code != 0 => o6::status_name(code).to_string(),
+            (MessageType::ADVERTISE, _) => "advertised".into(),
+            (MessageType::REPLY, _) if leased => "bound".into(),
+            (MessageType::REPLY, _) => "replied".into(),
+            _ => x.outcome.clone(),
+        };
+        // Packet-level checks of the answer.
+        let subject = Some(sd.clone());
+        for ia in &ias {
+            if ia.t1 > 0 && ia.t2 > 0 && ia.t1 > ia.t2 {
+                let (iaid, t1, t2) = (ia.iaid, ia.t1, ia.t2);
+                self.add(V6_T1_GT_T2, subject.clone(), frame, || {
+                    format!(
+                        "server {sd}: {} 0x{iaid:08x} has T1 {t1} > T2 {t2}",
+                        ia.kind.name()
+                    )
+                });
+            }
+            for l in &ia.leases {
+                if l.preferred > l.valid {
+                    let (a, pr, va) = (l.addr, l.preferred, l.valid);
+                    self.add(V6_PREF_GT_VALID, subject.clone(), frame, || {
+                        format!("server {sd}: {a} preferred lifetime {pr} > valid {va}")
+                    });
+                }
+            }
+        }
+        let own = meta.src_ip;
+        let ll_lease = ias
+            .iter()
+            .filter(|i| i.kind == IaKind::Na)
+            .flat_map(|i| i.leases.iter())
+            .find(|l| is_link_local(l.addr))
+            .map(|l| l.addr);
+        if let Some(addr) = ll_lease
+            && dns.contains(&own)
+        {
+            self.add(V6_MITM6_PROFILE, subject, frame, || {
+                format!("server {sd} ({own}) hands out link-local {addr} and names itself DNS server: the mitm6 pattern")
+            });
+        }
+    }
+
+    /// Findings that need the whole capture.
+    pub fn finish(&mut self) {
+        let answering: Vec<usize> = (0..self.servers.len())
+            .filter(|&s| self.servers[s].advertises + self.servers[s].replies > 0)
+            .collect();
+        if answering.len() > 1 {
+            let names: Vec<String> = answering
+                .iter()
+                .map(|&s| self.servers[s].duid.clone())
+                .collect();
+            let mut frames: Vec<u64> = self
+                .exchanges
+                .iter()
+                .flat_map(|x| x.steps.iter())
+                .filter(|st| st.server.as_ref().is_some_and(|s| names.contains(s)))
+                .map(|st| st.frame)
+                .collect();
+            frames.sort_unstable();
+            frames.dedup();
+            let count = frames.len() as u64;
+            frames.truncate(MAX_FRAMES);
+            let n = names.len();
+            self.findings.push(Finding {
+                severity: V6_MULTIPLE_SERVERS.severity,
+                code: V6_MULTIPLE_SERVERS.code,
+                message: format!("{n} DHCPv6 servers answer: {}", names.join(", ")),
+                client: None,
+                server: None,
+                count,
+                frames,
+                rfc: V6_MULTIPLE_SERVERS.rfc,
+            });
+        }
+        let unanswered: Vec<(usize, u64)> = self
+            .exchanges
+            .iter()
+            .filter(|x| x.kind == "SOLICIT" && x.outcome == "no answer")
+            .filter_map(|x| x.steps.first().map(|s| (x.client, s.frame)))
+            .collect();
+        for (c, frame) in unanswered {
+            let duid = self.clients[c].duid.clone();
+            self.add(V6_SOLICIT_UNANSWERED, Some(duid.clone()), frame, || {
+                format!("client {duid}: SOLICIT with no ADVERTISE or REPLY")
+            });
+        }
+        self.findings
+            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.frames.cmp(&b.frames)));
+    }
+
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dhcpv6_packets + self.router_packets == 0
+    }
+}
+
+#[cfg(test)]
+mod tests;
