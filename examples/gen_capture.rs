@@ -1,7 +1,8 @@
 //! Writes a synthetic DHCP capture for benchmarks and load tests.
 //!
 //! `cargo run --release --example gen_capture -- OUT.pcap [CLIENTS] [SEED]`
-//! (200 000 clients give about 975 000 packets).
+//! (200 000 clients give about 975 000 packets, 350 MB: the issue 8 workload that
+//! `benches/e2e.sh` measures).
 
 use std::fs::File;
 use std::io::BufWriter;

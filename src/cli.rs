@@ -146,6 +146,9 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Indent the JSON (the default when standard output is a terminal; one line otherwise).
+    #[arg(long)]
+    pub pretty: bool,
     #[command(flatten)]
     pub expect: ExpectArgs,
     /// Exit 1 when warnings (or worse) exist, 2 when critical findings exist.

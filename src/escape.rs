@@ -16,36 +16,121 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 /// Like [`escape_bytes`], appending to `out`.
 pub fn push_escaped(out: &mut String, bytes: &[u8]) {
+    let _ = write_escaped(out, bytes);
+}
+
+/// Like [`escape_bytes`], writing to any `fmt::Write` (a `Formatter`, a JSON string) without
+/// allocating.
+pub fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> std::fmt::Result {
     for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            push_char(out, c);
+        let valid = chunk.valid();
+        // Runs of harmless characters are written whole: the common case is all of it.
+        let mut start = 0;
+        for (i, c) in valid.char_indices() {
+            if needs_escape(c) {
+                out.write_str(&valid[start..i])?;
+                write_char_escaped(out, c)?;
+                start = i + c.len_utf8();
+            }
         }
+        out.write_str(&valid[start..])?;
         for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
+            write_byte_escape(out, *b)?;
         }
     }
+    Ok(())
+}
+
+fn needs_escape(c: char) -> bool {
+    c == '\\' || c.is_ascii_control() || is_dangerous(c)
+}
+
+fn write_byte_escape<W: Write + ?Sized>(out: &mut W, b: u8) -> std::fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let buf = [
+        b'\\',
+        b'x',
+        HEX[usize::from(b >> 4)],
+        HEX[usize::from(b & 0xf)],
+    ];
+    out.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
+}
+
+fn write_char_escaped<W: Write + ?Sized>(out: &mut W, c: char) -> std::fmt::Result {
+    match c {
+        '\\' => out.write_str("\\\\"),
+        c if (c as u32) < 0x80 => write_byte_escape(out, c as u8),
+        c => write!(out, "\\u{{{:04x}}}", c as u32),
+    }
+}
+
+/// A `fmt::Write` that escapes what is written through it (as [`escape_str`]) before passing
+/// it on: `write!(Escaping(out), "{w}")` shows any `Display` safely without a `String`.
+pub struct Escaping<'a, W: Write + ?Sized>(pub &'a mut W);
+
+impl<W: Write + ?Sized> Write for Escaping<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        write_escaped(self.0, s.as_bytes())
+    }
+}
+
+/// A `fmt::Write` that appends to a `String` as the inside of a JSON string literal, with
+/// serde_json's escapes: text written through it becomes valid JSON without an intermediate
+/// `String`.
+pub struct JsonStr<'a>(pub &'a mut String);
+
+impl Write for JsonStr<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let out = &mut *self.0;
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let esc: &str = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            out.push_str(&s[start..i]);
+            if esc.is_empty() {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
+            } else {
+                out.push_str(esc);
+            }
+            start = i + 1;
+        }
+        out.push_str(&s[start..]);
+        Ok(())
+    }
+}
+
+/// Appends `s` as a JSON string literal (quotes included).
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let _ = JsonStr(out).write_str(s);
+    out.push('"');
+}
+
+/// Appends wire bytes as a JSON string literal: escaped for a terminal first (as
+/// [`escape_bytes`]), then for JSON.
+pub fn push_json_escaped(out: &mut String, bytes: &[u8]) {
+    out.push('"');
+    let _ = write_escaped(&mut JsonStr(out), bytes);
+    out.push('"');
 }
 
 /// Escapes an already-decoded string (e.g. a DNS name we assembled).
 pub fn escape_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        push_char(&mut out, c);
-    }
+    let _ = write_escaped(&mut out, s.as_bytes());
     out
-}
-
-fn push_char(out: &mut String, c: char) {
-    match c {
-        '\\' => out.push_str("\\\\"),
-        c if (c as u32) < 0x80 && (c.is_ascii_control()) => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if is_dangerous(c) => {
-            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-        }
-        c => out.push(c),
-    }
 }
 
 /// C1 controls, bidi embeddings/overrides/isolates and marks, line/paragraph separators,
@@ -86,6 +171,27 @@ mod tests {
             "a\\x1b[31mred\\x1b]52;c;aGVsbG8=\\x07\\u{202e}bidi\\x0d\\x0a\\x00\\xff\\\\"
         );
         assert!(!shown.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn json_strings_match_serde_json() {
+        for raw in [
+            &b"plain"[..],
+            b"a\x1b[31m\"q\"\\\x00\xff\xe2\x80\xae\x7f\t",
+            "café \u{9b}".as_bytes(),
+        ] {
+            let mut ours = String::new();
+            push_json_escaped(&mut ours, raw);
+            assert_eq!(
+                ours,
+                serde_json::to_string(&escape_bytes(raw)).unwrap(),
+                "{raw:?}"
+            );
+        }
+        let tricky = "\"\\\n\r\t\x08\x0c\x01\x1f\x7f é";
+        let mut ours = String::new();
+        push_json_str(&mut ours, tricky);
+        assert_eq!(ours, serde_json::to_string(tricky).unwrap());
     }
 
     #[test]

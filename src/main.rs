@@ -13,7 +13,7 @@ use dhcpscope::pipeline::{
 use dhcpscope::probe::{ProbeConfig, Status};
 use dhcpscope::source::{FileSource, SourceError};
 use dhcpscope::tui::TuiConfig;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -250,7 +250,13 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
                 });
                 ("capture", counters)
             }));
-            report::write_json(&mut out, &analysis, &info, &extra)?;
+            // Indented for a person at a terminal, one line for programs and files.
+            let style = if args.pretty || io::stdout().is_terminal() {
+                report::JsonStyle::Pretty
+            } else {
+                report::JsonStyle::Compact
+            };
+            report::write_json_styled(&mut out, &analysis, &info, &extra, style)?;
         }
         ReportFormat::Csv => {
             report::write_csv(&mut out, &analysis)?;

@@ -508,3 +508,78 @@ fn hostile_hostname_never_reaches_the_terminal_raw() {
         );
     }
 }
+
+/// Text and jsonl render one dissection: on every capture they list the same packets, the
+/// same options at the same offsets (continuation parts included) and the same warnings.
+#[test]
+fn text_and_jsonl_show_the_same_dissection() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(capture(""))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 10);
+    for f in &files {
+        let text = String::from_utf8(decode(&["--format", "text"], f).stdout).unwrap();
+        let json = jsonl(&decode(&["--format", "jsonl"], f));
+        // (frame, [(code, offset, continued)], warnings) per packet, from each format.
+        type Summary = (u64, Vec<(u64, u64, bool)>, usize);
+        let mut from_text: Vec<Summary> = Vec::new();
+        // DHCPv6 and RS/RA blocks (frames of `v6`) are another dissection: left out here.
+        let mut v6 = Vec::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("Frame ") {
+                let n = rest.split(':').next().unwrap().parse().unwrap();
+                from_text.push((n, Vec::new(), 0));
+            } else if line.starts_with("DHCPv6 (") || line.starts_with("ICMPv6 Router") {
+                v6.push(from_text.last().unwrap().0);
+            } else if let Some(rest) = line.strip_prefix("    Option: (") {
+                let code = rest.split(')').next().unwrap().parse().unwrap();
+                let offset = rest
+                    .split("offset ")
+                    .nth(1)
+                    .unwrap()
+                    .split([',', ')'])
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let continued = rest.ends_with("): continued (RFC 3396)");
+                from_text
+                    .last_mut()
+                    .unwrap()
+                    .1
+                    .push((code, offset, continued));
+            } else if line.starts_with("    Warning: ") {
+                from_text.last_mut().unwrap().2 += 1;
+            }
+        }
+        from_text.retain(|(n, _, _)| !v6.contains(n));
+        let from_json: Vec<Summary> = json
+            .iter()
+            .filter(|p| p.get("dhcp").is_some())
+            .map(|p| {
+                let options = p["dhcp"]["options"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| {
+                        (
+                            o["code"].as_u64().unwrap(),
+                            o["offset"].as_u64().unwrap(),
+                            o.get("continues").is_some(),
+                        )
+                    })
+                    .collect();
+                let warnings = p["warnings"].as_array().unwrap().len();
+                (p["frame"].as_u64().unwrap(), options, warnings)
+            })
+            .collect();
+        if from_json.is_empty() && from_text.is_empty() && !v6.is_empty() {
+            continue; // a DHCPv6-only capture
+        }
+        assert!(!from_json.is_empty(), "{}", f.display());
+        assert_eq!(from_text, from_json, "{}", f.display());
+    }
+}

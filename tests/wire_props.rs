@@ -1,4 +1,5 @@
-//! Property tests: arbitrary bytes never panic the decoders; build → decode round-trips.
+//! Property tests: arbitrary bytes never panic the decoders; build → decode round-trips;
+//! parse → emit gives back the bytes (smoltcp's wire symmetry).
 
 use dhcpscope::dhcp::options::{self, MessageType};
 use dhcpscope::dhcp::{Message, MessageBuilder, Value};
@@ -125,5 +126,103 @@ proptest! {
             | dhcpscope::dhcp::Warning::TruncatedOption { .. }
             | dhcpscope::dhcp::Warning::DataAfterEnd { .. }));
         prop_assert!(!structural, "warnings: {:?}", m.warnings);
+    }
+
+    /// Any fixed header (hlen above 16, odd op and htype included) and any options area made
+    /// of options in any order, duplicates, Pad bytes between them and zeros after End:
+    /// decoding reads each option where it was written, and emitting the decoded message
+    /// gives back the same bytes.
+    #[test]
+    fn parse_then_emit_round_trips(
+        header in proptest::collection::vec(any::<u8>(), 236),
+        opts in proptest::collection::vec(
+            (0usize..3, 1u8..=254, proptest::collection::vec(any::<u8>(), 0..40)),
+            0..30,
+        ),
+        pads_before_end in 0usize..3,
+        tail in 0usize..64,
+    ) {
+        // Option 52 would make sname/file options too: covered by the overload unit test.
+        let opts: Vec<_> = opts.into_iter().filter(|(_, c, _)| *c != options::OVERLOAD).collect();
+        let mut wire = header.clone();
+        wire.extend_from_slice(&dhcpscope::dhcp::MAGIC_COOKIE);
+        let mut expected = Vec::new();
+        for (pads, code, data) in &opts {
+            wire.resize(wire.len() + pads, 0);
+            expected.push((*code, wire.len(), data.clone()));
+            wire.push(*code);
+            wire.push(data.len() as u8);
+            wire.extend_from_slice(data);
+        }
+        wire.resize(wire.len() + pads_before_end, 0);
+        wire.push(options::END);
+        wire.resize(wire.len() + tail, 0);
+
+        let m = Message::decode(&wire);
+        let seen: Vec<(u8, usize, Vec<u8>)> =
+            m.options.iter().map(|o| (o.code, o.offset, o.data.to_vec())).collect();
+        prop_assert_eq!(seen, expected);
+        prop_assert_eq!(m.xid, u32::from_be_bytes([header[4], header[5], header[6], header[7]]));
+        prop_assert_eq!(m.giaddr.octets(), [header[24], header[25], header[26], header[27]]);
+        let emitted = MessageBuilder::from_message(&m).build();
+        prop_assert_eq!(emitted, wire);
+    }
+
+    /// Every option value, whatever its bytes: the JSON form is valid JSON and the text form
+    /// carries no control character, both written without panicking.
+    #[test]
+    fn option_values_render_as_valid_json_and_safe_text(
+        code in any::<u8>(),
+        data in proptest::collection::vec(any::<u8>(), 0..80),
+    ) {
+        let v = Value::decode(code, &data);
+        let mut json = String::new();
+        v.write_json(&mut json);
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(&json);
+        prop_assert!(parsed.is_ok(), "{code} {data:?}: {json}");
+        let text = v.to_string();
+        prop_assert!(!text.chars().any(char::is_control), "{code}: {text:?}");
+    }
+
+    /// Arbitrary DHCP payloads (random bytes after a valid header and cookie, or none at
+    /// all) in a UDP frame: both decode formats render without panicking, the JSON line
+    /// parses and keeps every option, and the text has no raw control characters.
+    #[test]
+    fn decode_formats_render_any_payload(
+        tail in proptest::collection::vec(any::<u8>(), 0..400),
+        with_header in any::<bool>(),
+    ) {
+        use dhcpscope::craft::{UdpEndpoints, udp_frame};
+        use dhcpscope::frame::Decoded;
+        use dhcpscope::output::decode::DecodeWriter;
+        use dhcpscope::pipeline::PacketBatch;
+        let payload = if with_header {
+            let mut p = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1]).end(false).pad_to(0).build();
+            p.extend_from_slice(&tail);
+            p
+        } else {
+            tail
+        };
+        let bytes = udp_frame(&UdpEndpoints::client_broadcast([2, 0, 0, 0, 0, 1]), &[], &payload);
+        let frame = raw(linktype::ETHERNET, &bytes);
+        let mut decoder = FrameDecoder::new();
+        let Decoded::Udp(udp) = decoder.decode(&frame) else {
+            return Err(TestCaseError::fail("not UDP"));
+        };
+        let mut batch = PacketBatch::default();
+        batch.push(&frame, &udp, false);
+        let packet = batch.packet(&batch.packets[0]);
+        let mut w = DecodeWriter::new();
+        let mut json = Vec::new();
+        w.write_jsonl(&mut json, &packet).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        prop_assert_eq!(
+            parsed["dhcp"]["options"].as_array().map(Vec::len),
+            Some(packet.dhcp.options.len())
+        );
+        let mut text = Vec::new();
+        w.write_text(&mut text, &packet).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        prop_assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{:?}", text);
     }
 }

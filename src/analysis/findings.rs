@@ -1,13 +1,13 @@
 //! Findings: server and client misbehaviour detected from traffic, each with a stable code,
 //! a severity, the frames that show it and the RFC text behind it.
 
+use super::compact::FastMap;
 use super::config::Expectations;
 use super::{Client, Exchange, Kind, MessageRecord, Outcome, Server};
-use crate::dhcp::options::{self as opt, ColonHex, MessageType, colon_hex};
+use crate::dhcp::options::{self as opt, MessageType, colon_hex};
 use crate::dhcp::{Message, Value, Warning};
 use crate::time::Timestamp;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -106,13 +106,78 @@ const NAK_STORM_WINDOW_SECS: i64 = 60;
 #[derive(Debug, Default)]
 pub(crate) struct FindingSink {
     findings: Vec<Finding>,
-    index: HashMap<(&'static str, Option<String>, Option<Ipv4Addr>), usize>,
+    index: FastMap<Key, usize>,
     /// DISCOVERs per second of capture time, for flood detection: (second, count, first frame).
     discover_second: (i64, u32),
     flood_seconds: Vec<(i64, u32)>,
     /// Recent NAK times per client.
-    naks: HashMap<usize, Vec<Timestamp>>,
+    naks: FastMap<usize, Vec<Timestamp>>,
     storms: Vec<(usize, usize, Timestamp)>,
+}
+
+/// What repeats of a finding merge on: code, client MAC, server.
+type Key = (&'static str, Option<String>, Option<Ipv4Addr>);
+
+/// Counts a repeat of the finding at `existing`, or adds a new one; returns the new one's
+/// key and index for the caller's index.
+fn merge(
+    findings: &mut Vec<Finding>,
+    existing: Option<usize>,
+    rule: Rule,
+    key: Key,
+    frame: u64,
+    message: impl FnOnce() -> String,
+) -> Option<(Key, usize)> {
+    if let Some(i) = existing {
+        let f = &mut findings[i];
+        f.count += 1;
+        if f.frames.len() < MAX_FRAMES && !f.frames.contains(&frame) {
+            f.frames.push(frame);
+        }
+        return None;
+    }
+    let i = findings.len();
+    findings.push(Finding {
+        severity: rule.severity,
+        code: rule.code,
+        message: message(),
+        client: key.1.clone(),
+        server: key.2,
+        frames: vec![frame],
+        count: 1,
+        rfc: rule.rfc,
+    });
+    Some((key, i))
+}
+
+/// The findings of [`FindingSink::collect`]: the sink's own, copied, plus those that need
+/// the whole picture, merged through the sink's index and a small one of their own (the
+/// sink's index is not copied: it has an entry per finding).
+struct Collected<'a> {
+    findings: Vec<Finding>,
+    base: &'a FastMap<Key, usize>,
+    extra: FastMap<Key, usize>,
+}
+
+impl Collected<'_> {
+    fn add(
+        &mut self,
+        rule: Rule,
+        client: Option<String>,
+        server: Option<Ipv4Addr>,
+        frame: u64,
+        message: impl FnOnce() -> String,
+    ) {
+        let key = (rule.code, client, server);
+        let existing = self
+            .base
+            .get(&key)
+            .or_else(|| self.extra.get(&key))
+            .copied();
+        if let Some((key, i)) = merge(&mut self.findings, existing, rule, key, frame, message) {
+            self.extra.insert(key, i);
+        }
+    }
 }
 
 impl FindingSink {
@@ -125,25 +190,10 @@ impl FindingSink {
         message: impl FnOnce() -> String,
     ) {
         let key = (rule.code, client, server);
-        if let Some(&i) = self.index.get(&key) {
-            let f = &mut self.findings[i];
-            f.count += 1;
-            if f.frames.len() < MAX_FRAMES && !f.frames.contains(&frame) {
-                f.frames.push(frame);
-            }
-            return;
+        let existing = self.index.get(&key).copied();
+        if let Some((key, i)) = merge(&mut self.findings, existing, rule, key, frame, message) {
+            self.index.insert(key, i);
         }
-        self.index.insert(key.clone(), self.findings.len());
-        self.findings.push(Finding {
-            severity: rule.severity,
-            code: rule.code,
-            message: message(),
-            client: key.1,
-            server: key.2,
-            frames: vec![frame],
-            count: 1,
-            rfc: rule.rfc,
-        });
     }
 
     pub(crate) fn discover_seen(&mut self, ts: Timestamp) {
@@ -182,10 +232,10 @@ impl FindingSink {
         servers: &[Server],
         e: &Expectations,
     ) -> Vec<Finding> {
-        let mut out = FindingSink {
+        let mut out = Collected {
             findings: self.findings.clone(),
-            index: self.index.clone(),
-            ..FindingSink::default()
+            base: &self.index,
+            extra: FastMap::default(),
         };
         for s in servers.iter().filter(|s| s.expected == Some(false)) {
             let mac = s
@@ -225,17 +275,16 @@ impl FindingSink {
             });
         }
         for c in clients {
-            let mac = c.mac_string();
             for ex in &c.exchanges {
-                let servers_offering = {
+                let mac = || c.mac_string();
+                // Most exchanges have no offer or one: look for a second server first.
+                let first_server = ex.offers.first().map(|o| o.server_id);
+                if ex.offers.iter().any(|o| Some(o.server_id) != first_server) {
                     let mut ids: Vec<Ipv4Addr> = ex.offers.iter().map(|o| o.server_id).collect();
                     ids.sort();
                     ids.dedup();
-                    ids
-                };
-                if servers_offering.len() > 1 {
-                    let list: Vec<String> =
-                        servers_offering.iter().map(|s| s.to_string()).collect();
+                    let list: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+                    let mac = mac();
                     out.add(
                         COMPETING_OFFERS,
                         Some(mac.clone()),
@@ -255,6 +304,7 @@ impl FindingSink {
                 let retried = ex.retransmissions > 0;
                 match ex.outcome {
                     Outcome::NoOffer if retried => {
+                        let mac = mac();
                         out.add(NO_OFFER, Some(mac.clone()), None, ex.first_frame(), || {
                             format!(
                                 "{mac} sent DISCOVER {} and got no OFFER",
@@ -262,19 +312,22 @@ impl FindingSink {
                             )
                         })
                     }
-                    Outcome::NoAnswer if retried && ex.kind != Kind::InitReboot => out.add(
-                        NO_ANSWER,
-                        Some(mac.clone()),
-                        ex.server_id,
-                        ex.first_frame(),
-                        || {
-                            format!(
-                                "{} from {mac} sent {}, no answer",
-                                ex.kind.name(),
-                                times(ex.retransmissions + 1)
-                            )
-                        },
-                    ),
+                    Outcome::NoAnswer if retried && ex.kind != Kind::InitReboot => {
+                        let mac = mac();
+                        out.add(
+                            NO_ANSWER,
+                            Some(mac.clone()),
+                            ex.server_id,
+                            ex.first_frame(),
+                            || {
+                                format!(
+                                    "{} from {mac} sent {}, no answer",
+                                    ex.kind.name(),
+                                    times(ex.retransmissions + 1)
+                                )
+                            },
+                        )
+                    }
                     _ => {}
                 }
             }
@@ -338,7 +391,7 @@ fn malformation(m: &Message<'_>, r: &MessageRecord) -> Option<String> {
             Warning::Truncated { .. }
             | Warning::TruncatedOption { .. }
             | Warning::MissingLength { .. }
-            | Warning::MissingEnd { .. } => !r.snaplen_cut,
+            | Warning::MissingEnd { .. } => !r.snaplen_cut(),
             _ => true,
         })
         .map(ToString::to_string)
@@ -411,292 +464,395 @@ pub(crate) fn duplicate_address(
     });
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn check_reply(
-    sink: &mut FindingSink,
-    e: &Expectations,
-    client: &Client,
-    ex: &Exchange,
-    server: &Server,
-    m: &Message<'_>,
-    r: &MessageRecord,
-    solicit: Option<&MessageRecord>,
-    relay_copy: bool,
-) {
-    let mac = ColonHex(&client.chaddr);
-    let sid = Some(server.id);
-    let t = r.msg_type;
-    let ty = r.type_name();
-    let to_client = r.dst_port == 68;
-    if relay_copy {
-        // A relay's copy of a reply already checked on the server's side: only what the
-        // relay itself does to it.
-        relay_info_to_client(sink, server, m, r, &mac);
+/// A reply and what it is checked against: the exchange it joined, its server, and the
+/// client message it answers.
+pub(crate) struct ReplyContext<'a, 'm> {
+    pub expectations: &'a Expectations,
+    pub client: &'a Client,
+    pub exchange: &'a Exchange,
+    pub server: &'a Server,
+    pub message: &'a Message<'m>,
+    pub record: &'a MessageRecord,
+    /// The client message this reply answers (last transmission on the same leg), if captured.
+    pub solicit: Option<&'a MessageRecord>,
+    /// A relay's copy of a reply already checked on the server's side.
+    pub relay_copy: bool,
+}
+
+impl ReplyContext<'_, '_> {
+    fn mac(&self) -> &super::Chaddr {
+        &self.client.chaddr
+    }
+
+    fn sid(&self) -> Option<Ipv4Addr> {
+        Some(self.server.id)
+    }
+
+    fn is(&self, t: MessageType) -> bool {
+        self.record.msg_type == Some(t)
+    }
+
+    /// OFFER, ACK or NAK: the replies RFC 2131's Table 3 describes.
+    fn is_dhcp_reply(&self) -> bool {
+        matches!(
+            self.record.msg_type,
+            Some(MessageType::OFFER | MessageType::ACK | MessageType::NAK)
+        )
+    }
+
+    fn answers_inform(&self) -> bool {
+        self.exchange.kind == Kind::Inform
+            || self
+                .solicit
+                .is_some_and(|s| s.msg_type == Some(MessageType::INFORM))
+    }
+}
+
+/// Every per-reply rule, in the order their findings are first reported.
+pub(crate) fn check_reply(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    if c.relay_copy {
+        // Only what the relay itself does to the copy.
+        relay_info_to_client(sink, c);
         return;
     }
-    let answering_inform =
-        ex.kind == Kind::Inform || solicit.is_some_and(|s| s.msg_type == Some(MessageType::INFORM));
-    let c = || Some(mac.to_string());
+    check_format(sink, c);
+    check_lease_time(sink, c);
+    check_inform_answer(sink, c);
+    if c.is(MessageType::NAK) {
+        check_nak(sink, c);
+    }
+    check_echoed_options(sink, c);
+    if let Some(s) = c.solicit {
+        check_against_request(sink, c, s);
+    }
+    if c.is(MessageType::OFFER) || c.is(MessageType::ACK) {
+        check_lease_timers(sink, c);
+        check_classless_routes(sink, c);
+    }
+    check_overload(sink, c);
+    relay_info_to_client(sink, c);
+}
 
-    if let Some(first) = malformation(m, r) {
-        sink.add(MALFORMED_REPLY, None, sid, r.frame, || {
-            format!("malformed {ty} from {}: {first}", server.id)
+/// Malformed replies and replies without a server identifier.
+fn check_format(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    let r = c.record;
+    if let Some(first) = malformation(c.message, r) {
+        sink.add(MALFORMED_REPLY, None, c.sid(), r.frame, || {
+            format!("malformed {} from {}: {first}", r.type_name(), c.server.id)
         });
     }
-    if matches!(
-        t,
-        Some(MessageType::OFFER | MessageType::ACK | MessageType::NAK)
-    ) && r.server_id.is_none()
-    {
-        sink.add(MISSING_SERVER_ID, None, sid, r.frame, || {
+    if c.is_dhcp_reply() && r.server_id.is_none() {
+        sink.add(MISSING_SERVER_ID, None, c.sid(), r.frame, || {
             format!(
-                "{ty} from {} has no server identifier (option 54)",
+                "{} from {} has no server identifier (option 54)",
+                r.type_name(),
                 r.src_ip
             )
         });
     }
-    let lease_needed =
-        t == Some(MessageType::OFFER) || (t == Some(MessageType::ACK) && !answering_inform);
-    if lease_needed && r.lease_time.is_none() {
-        sink.add(NO_LEASE_TIME, None, sid, r.frame, || {
+}
+
+/// OFFER, and ACK to anything but INFORM, carry a lease time.
+fn check_lease_time(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    let r = c.record;
+    let needed = c.is(MessageType::OFFER) || (c.is(MessageType::ACK) && !c.answers_inform());
+    if needed && r.lease_time().is_none() {
+        sink.add(NO_LEASE_TIME, None, c.sid(), r.frame, || {
             format!(
-                "{ty} from {} to {mac} has no lease time (option 51)",
-                server.id
+                "{} from {} to {} has no lease time (option 51)",
+                r.type_name(),
+                c.server.id,
+                c.mac()
             )
         });
     }
-    if answering_inform && t == Some(MessageType::ACK) {
+}
+
+/// RFC 2131 §4.3.5: INFORM is answered by an ACK without address or lease.
+fn check_inform_answer(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    if !c.answers_inform() {
+        return;
+    }
+    let r = c.record;
+    if c.is(MessageType::ACK) {
         if !r.yiaddr.is_unspecified() {
-            sink.add(INFORM_ACK_YIADDR, None, sid, r.frame, || {
+            sink.add(INFORM_ACK_YIADDR, None, c.sid(), r.frame, || {
                 format!(
                     "ACK to INFORM from {} carries yiaddr {} (must be 0.0.0.0)",
-                    server.id, r.yiaddr
+                    c.server.id, r.yiaddr
                 )
             });
         }
-        if let Some(l) = r.lease_time {
-            sink.add(INFORM_ACK_LEASE_TIME, None, sid, r.frame, || {
+        if let Some(l) = r.lease_time() {
+            sink.add(INFORM_ACK_LEASE_TIME, None, c.sid(), r.frame, || {
                 format!(
                     "ACK to INFORM from {} carries a lease time ({l} s)",
-                    server.id
+                    c.server.id
                 )
             });
         }
     }
-    if answering_inform && t == Some(MessageType::NAK) {
-        sink.add(INFORM_NAK, None, sid, r.frame, || {
-            format!("{} answered INFORM from {mac} with NAK", server.id)
+    if c.is(MessageType::NAK) {
+        sink.add(INFORM_NAK, None, c.sid(), r.frame, || {
+            format!("{} answered INFORM from {} with NAK", c.server.id, c.mac())
         });
     }
-    if t == Some(MessageType::NAK) {
-        let extra: Vec<u8> = m
-            .options
-            .iter()
-            .map(|o| o.code)
-            .filter(|c| {
-                !matches!(
-                    *c,
-                    opt::MESSAGE_TYPE
-                        | opt::SERVER_ID
-                        | opt::MESSAGE
-                        | opt::CLIENT_ID
-                        | opt::VENDOR_CLASS
-                        | opt::RELAY_AGENT
-                )
-            })
-            .collect();
-        let mut addresses: Vec<String> = [
-            ("yiaddr", m.yiaddr),
-            ("ciaddr", m.ciaddr),
-            ("siaddr", m.siaddr),
-        ]
+}
+
+/// A NAK carries no configuration and, without a relay, is broadcast.
+fn check_nak(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    let (m, r) = (c.message, c.record);
+    let extra: Vec<u8> = m
+        .options
         .iter()
-        .filter(|(_, a)| !a.is_unspecified())
-        .map(|(n, a)| format!("{n} {a}"))
+        .map(|o| o.code)
+        .filter(|c| {
+            !matches!(
+                *c,
+                opt::MESSAGE_TYPE
+                    | opt::SERVER_ID
+                    | opt::MESSAGE
+                    | opt::CLIENT_ID
+                    | opt::VENDOR_CLASS
+                    | opt::RELAY_AGENT
+            )
+        })
         .collect();
-        // Table 3: sname and file MUST NOT be used in a NAK.
-        for (field, text) in [("sname", m.sname_text()), ("file", m.file_text())] {
-            if text.is_some_and(|t| !t.is_empty()) {
-                addresses.push(format!("{field} set"));
+    let mut addresses: Vec<String> = [
+        ("yiaddr", m.yiaddr),
+        ("ciaddr", m.ciaddr),
+        ("siaddr", m.siaddr),
+    ]
+    .iter()
+    .filter(|(_, a)| !a.is_unspecified())
+    .map(|(n, a)| format!("{n} {a}"))
+    .collect();
+    // Table 3: sname and file MUST NOT be used in a NAK.
+    for (field, text) in [("sname", m.sname_text()), ("file", m.file_text())] {
+        if text.is_some_and(|t| !t.is_empty()) {
+            addresses.push(format!("{field} set"));
+        }
+    }
+    if !extra.is_empty() || !addresses.is_empty() {
+        sink.add(NAK_WITH_CONFIG, None, c.sid(), r.frame, || {
+            let mut what: Vec<String> = Vec::new();
+            if !extra.is_empty() {
+                let codes: Vec<String> = extra.iter().map(u8::to_string).collect();
+                what.push(format!("options {}", codes.join(", ")));
             }
-        }
-        if !extra.is_empty() || !addresses.is_empty() {
-            sink.add(NAK_WITH_CONFIG, None, sid, r.frame, || {
-                let mut what: Vec<String> = Vec::new();
-                if !extra.is_empty() {
-                    let codes: Vec<String> = extra.iter().map(u8::to_string).collect();
-                    what.push(format!("options {}", codes.join(", ")));
-                }
-                what.extend(addresses);
+            what.extend(addresses);
+            format!(
+                "NAK from {} carries configuration: {}",
+                c.server.id,
+                what.join(", ")
+            )
+        });
+    }
+    if r.giaddr.is_unspecified() && r.dst_ip != Ipv4Addr::BROADCAST {
+        sink.add(NAK_NOT_BROADCAST, None, c.sid(), r.frame, || {
+            format!(
+                "NAK from {} sent to {} instead of broadcast",
+                c.server.id, r.dst_ip
+            )
+        });
+    }
+}
+
+/// Options only a client sends (50, 55, 57) in a reply.
+fn check_echoed_options(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    if !c.is_dhcp_reply() {
+        return;
+    }
+    let echoed = || {
+        c.message.options.iter().map(|o| o.code).filter(|c| {
+            matches!(
+                *c,
+                opt::REQUESTED_IP | opt::PARAMETER_LIST | opt::MAX_MESSAGE_SIZE
+            )
+        })
+    };
+    if echoed().next().is_some() {
+        sink.add(
+            REPLY_ECHOES_REQUEST_OPTION,
+            None,
+            c.sid(),
+            c.record.frame,
+            || {
+                let list: Vec<String> = echoed().map(|c| c.to_string()).collect();
                 format!(
-                    "NAK from {} carries configuration: {}",
-                    server.id,
-                    what.join(", ")
+                    "{} from {} carries client-only options [{}]",
+                    c.record.type_name(),
+                    c.server.id,
+                    list.join(", ")
                 )
-            });
-        }
-        if r.giaddr.is_unspecified() && r.dst_ip != Ipv4Addr::BROADCAST {
-            sink.add(NAK_NOT_BROADCAST, None, sid, r.frame, || {
-                format!(
-                    "NAK from {} sent to {} instead of broadcast",
-                    server.id, r.dst_ip
-                )
-            });
+            },
+        );
+    }
+}
+
+/// What the reply owes the request it answers: echoes, addressing, the chosen server, time.
+fn check_against_request(sink: &mut FindingSink, c: &ReplyContext<'_, '_>, s: &MessageRecord) {
+    let r = c.record;
+    let ty = || r.type_name();
+    let sid = c.sid();
+    if s.has_client_id() && c.message.first_option(opt::CLIENT_ID).is_none() {
+        sink.add(CLIENT_ID_NOT_ECHOED, None, sid, r.frame, || {
+            format!(
+                "{} from {} does not echo the client identifier",
+                ty(),
+                c.server.id
+            )
+        });
+    }
+    // Compare giaddr only with a request that went through the relay.
+    if !s.giaddr.is_unspecified() && s.giaddr != r.giaddr {
+        sink.add(GIADDR_MISMATCH, None, sid, r.frame, || {
+            format!(
+                "{} from {} has giaddr {}, the request had {}",
+                ty(),
+                c.server.id,
+                r.giaddr,
+                s.giaddr
+            )
+        });
+    }
+    // RFC 2131 §4.1: a request with a non-zero ciaddr (RENEW, INFORM) is answered by
+    // unicast to ciaddr, whatever its broadcast flag says.
+    if s.broadcast()
+        && s.ciaddr.is_unspecified()
+        && r.dst_port == 68
+        && r.giaddr.is_unspecified()
+        && r.dst_ip != Ipv4Addr::BROADCAST
+        && !c.is(MessageType::NAK)
+    {
+        sink.add(BROADCAST_FLAG_IGNORED, None, sid, r.frame, || {
+            format!(
+                "{} from {} unicast to {} although {} set the broadcast flag",
+                ty(),
+                c.server.id,
+                r.dst_ip,
+                c.mac()
+            )
+        });
+    }
+    let answers_request = s.msg_type == Some(MessageType::REQUEST);
+    if c.is(MessageType::ACK) && answers_request {
+        let wanted = s
+            .requested_ip
+            .or(Some(s.ciaddr).filter(|a| !a.is_unspecified()));
+        if let Some(w) = wanted
+            && r.yiaddr != w
+        {
+            sink.add(
+                ACK_ADDRESS_MISMATCH,
+                Some(c.mac().to_string()),
+                sid,
+                r.frame,
+                || {
+                    format!(
+                        "{} requested {w}, {} ACKed {}",
+                        c.mac(),
+                        c.server.id,
+                        r.yiaddr
+                    )
+                },
+            );
         }
     }
-    if matches!(
-        t,
-        Some(MessageType::OFFER | MessageType::ACK | MessageType::NAK)
-    ) {
-        let echoed: Vec<String> = m
-            .options
-            .iter()
-            .map(|o| o.code)
-            .filter(|c| {
-                matches!(
-                    *c,
-                    opt::REQUESTED_IP | opt::PARAMETER_LIST | opt::MAX_MESSAGE_SIZE
-                )
-            })
-            .map(|c| c.to_string())
-            .collect();
-        if !echoed.is_empty() {
-            sink.add(REPLY_ECHOES_REQUEST_OPTION, None, sid, r.frame, || {
-                format!(
-                    "{ty} from {} carries client-only options [{}]",
-                    server.id,
-                    echoed.join(", ")
-                )
-            });
-        }
+    if is_final_reply(r.msg_type)
+        && answers_request
+        && let Some(chosen) = s.server_id.filter(|id| *id != c.server.id)
+    {
+        sink.add(UNSELECTED_SERVER_REPLIED, None, sid, r.frame, || {
+            format!(
+                "{} answered {} to {}'s REQUEST for server {chosen}",
+                c.server.id,
+                ty(),
+                c.mac()
+            )
+        });
     }
-    if let Some(s) = solicit {
-        if s.has_client_id && m.first_option(opt::CLIENT_ID).is_none() {
-            sink.add(CLIENT_ID_NOT_ECHOED, None, sid, r.frame, || {
-                format!(
-                    "{ty} from {} does not echo the client identifier",
-                    server.id
-                )
-            });
-        }
-        // Compare giaddr only with a request that went through the relay.
-        if !s.giaddr.is_unspecified() && s.giaddr != r.giaddr {
-            sink.add(GIADDR_MISMATCH, None, sid, r.frame, || {
-                format!(
-                    "{ty} from {} has giaddr {}, the request had {}",
-                    server.id, r.giaddr, s.giaddr
-                )
-            });
-        }
-        // RFC 2131 §4.1: a request with a non-zero ciaddr (RENEW, INFORM) is answered by
-        // unicast to ciaddr, whatever its broadcast flag says.
-        if s.broadcast
-            && s.ciaddr.is_unspecified()
-            && to_client
-            && r.giaddr.is_unspecified()
-            && r.dst_ip != Ipv4Addr::BROADCAST
-            && t != Some(MessageType::NAK)
-        {
-            sink.add(BROADCAST_FLAG_IGNORED, None, sid, r.frame, || {
-                format!(
-                    "{ty} from {} unicast to {} although {mac} set the broadcast flag",
-                    server.id, r.dst_ip
-                )
-            });
-        }
-        if t == Some(MessageType::ACK) && s.msg_type == Some(MessageType::REQUEST) {
-            let wanted = s
-                .requested_ip
-                .or(Some(s.ciaddr).filter(|a| !a.is_unspecified()));
-            if let Some(w) = wanted
-                && r.yiaddr != w
-            {
-                sink.add(ACK_ADDRESS_MISMATCH, c(), sid, r.frame, || {
-                    format!("{mac} requested {w}, {} ACKed {}", server.id, r.yiaddr)
-                });
-            }
-        }
-        if is_final_reply(t)
-            && s.msg_type == Some(MessageType::REQUEST)
-            && let Some(chosen) = s.server_id.filter(|c| *c != server.id)
-        {
-            sink.add(UNSELECTED_SERVER_REPLIED, None, sid, r.frame, || {
-                format!(
-                    "{} answered {ty} to {mac}'s REQUEST for server {chosen}",
-                    server.id
-                )
-            });
-        }
-        if let Some(l) = r.latency_ms
-            && l > e.slow_reply_ms
-        {
-            sink.add(SLOW_REPLY, None, sid, r.frame, || {
-                format!(
-                    "{ty} from {} took {l:.0} ms (threshold {} ms)",
-                    server.id, e.slow_reply_ms
-                )
-            });
-        }
+    let threshold = c.expectations.slow_reply_ms;
+    if let Some(l) = r.latency_ms()
+        && l > threshold
+    {
+        sink.add(SLOW_REPLY, None, sid, r.frame, || {
+            format!(
+                "{} from {} took {l:.0} ms (threshold {threshold} ms)",
+                ty(),
+                c.server.id
+            )
+        });
     }
-    if matches!(t, Some(MessageType::OFFER | MessageType::ACK)) {
-        let lease = r.lease_time;
-        let (t1, t2) = (m.renewal_time(), m.rebinding_time());
-        let bad = match (t1, t2, lease) {
-            (Some(a), Some(b), _) if a >= b => true,
-            (_, Some(b), Some(l)) if b >= l && l != u32::MAX => true,
-            (Some(a), None, Some(l)) if a >= l && l != u32::MAX => true,
-            _ => false,
-        };
-        if bad {
-            let show = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
-            sink.add(LEASE_TIMERS_ORDER, None, sid, r.frame, || {
-                format!(
-                    "{ty} from {}: T1 {} T2 {} lease {} (need T1 < T2 < lease)",
-                    server.id,
-                    show(t1),
-                    show(t2),
-                    show(lease)
-                )
-            });
-        }
-        if m.first_option(opt::ROUTER).is_some()
-            && let Some(data) = m.option(opt::CLASSLESS_ROUTE)
-            && let Value::ClasslessRoutes(routes) = Value::decode(opt::CLASSLESS_ROUTE, &data)
-            && !routes.iter().any(|r| r.prefix == 0)
-        {
-            sink.add(ROUTE121_NO_DEFAULT, None, sid, r.frame, || {
-                            format!(
-                                "{ty} from {} sets option 121 without a default route: clients ignore its router option and get no default gateway",
-                                server.id
-                            )
-                        });
-        }
+}
+
+/// RFC 2131 §4.4.5: T1 < T2 < lease.
+fn check_lease_timers(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    let m = c.message;
+    let lease = c.record.lease_time();
+    let (t1, t2) = (m.renewal_time(), m.rebinding_time());
+    let bad = match (t1, t2, lease) {
+        (Some(a), Some(b), _) if a >= b => true,
+        (_, Some(b), Some(l)) if b >= l && l != u32::MAX => true,
+        (Some(a), None, Some(l)) if a >= l && l != u32::MAX => true,
+        _ => false,
+    };
+    if bad {
+        let show = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+        sink.add(LEASE_TIMERS_ORDER, None, c.sid(), c.record.frame, || {
+            format!(
+                "{} from {}: T1 {} T2 {} lease {} (need T1 < T2 < lease)",
+                c.record.type_name(),
+                c.server.id,
+                show(t1),
+                show(t2),
+                show(lease)
+            )
+        });
     }
-    if let Some(codes) = super::hidden_in_overload(m) {
-        sink.add(CONFIG_IN_OVERLOAD, None, sid, r.frame, || {
+}
+
+/// RFC 3442: with option 121, clients ignore option 3, so 121 needs its own default route.
+fn check_classless_routes(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    let m = c.message;
+    if m.first_option(opt::ROUTER).is_some()
+        && let Some(data) = m.option(opt::CLASSLESS_ROUTE)
+        && let Value::ClasslessRoutes(routes) = Value::decode(opt::CLASSLESS_ROUTE, &data)
+        && !routes.iter().any(|r| r.prefix == 0)
+    {
+        sink.add(ROUTE121_NO_DEFAULT, None, c.sid(), c.record.frame, || {
+            format!(
+                "{} from {} sets option 121 without a default route: clients ignore its router option and get no default gateway",
+                c.record.type_name(),
+                c.server.id
+            )
+        });
+    }
+}
+
+/// Configuration only in sname/file (option 52), which many clients never read.
+fn check_overload(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    if let Some(codes) = super::hidden_in_overload(c.message) {
+        sink.add(CONFIG_IN_OVERLOAD, None, c.sid(), c.record.frame, || {
             let list: Vec<String> = codes.iter().map(u8::to_string).collect();
             format!(
-                "{ty} from {} hides options [{}] in overloaded sname/file",
-                server.id,
+                "{} from {} hides options [{}] in overloaded sname/file",
+                c.record.type_name(),
+                c.server.id,
                 list.join(", ")
             )
         });
     }
-    relay_info_to_client(sink, server, m, r, &mac);
 }
 
-fn relay_info_to_client(
-    sink: &mut FindingSink,
-    server: &Server,
-    m: &Message<'_>,
-    r: &MessageRecord,
-    mac: &ColonHex<'_>,
-) {
-    if r.dst_port == 68 && m.first_option(opt::RELAY_AGENT).is_some() {
-        sink.add(RELAY_INFO_TO_CLIENT, None, Some(server.id), r.frame, || {
+fn relay_info_to_client(sink: &mut FindingSink, c: &ReplyContext<'_, '_>) {
+    let r = c.record;
+    if r.dst_port == 68 && c.message.first_option(opt::RELAY_AGENT).is_some() {
+        sink.add(RELAY_INFO_TO_CLIENT, None, c.sid(), r.frame, || {
             format!(
-                "{} to {mac} still carries relay agent information (option 82)",
-                r.type_name()
+                "{} to {} still carries relay agent information (option 82)",
+                r.type_name(),
+                c.mac()
             )
         });
     }

@@ -19,10 +19,14 @@
 //! an exchange keeps at most [`MAX_MESSAGES_PER_EXCHANGE`] records and a client at most
 //! [`MAX_EXCHANGES_PER_CLIENT`] exchanges (older ones are counted, then dropped).
 
+mod compact;
 pub mod config;
 pub mod findings;
 mod latency;
 pub mod v6;
+
+pub use compact::Chaddr;
+use compact::{FastMap, push_compact};
 
 pub use latency::Latencies;
 
@@ -35,7 +39,6 @@ use crate::escape::escape_bytes;
 use crate::pipeline::Packet;
 use crate::time::Timestamp;
 use findings::FindingSink;
-use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 /// RFC 2131 §4.1 lets retransmissions back off to 64 s (±1 s of randomisation).
@@ -47,6 +50,8 @@ pub const MAX_EXCHANGES_PER_CLIENT: usize = 256;
 const RECENT_XID_SECS: i64 = 10;
 /// Index entries are pruned every this many packets.
 const PRUNE_EVERY: u32 = 1 << 16;
+/// `MessageRecord::last_delta_secs` when the last retransmission has no time.
+const UNKNOWN_DELTA: i32 = i32::MIN;
 
 /// What an exchange is, from the message that started it (DEVELOPERS.md's protocol story).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,6 +68,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Messages an exchange of this kind usually holds (retransmissions fold into one):
+    /// its first allocation.
+    fn usual_messages(self) -> usize {
+        match self {
+            Kind::Dora => 4,
+            Kind::InitReboot | Kind::Renew | Kind::Rebind | Kind::Inform | Kind::Bootp => 2,
+            Kind::Release | Kind::Decline | Kind::Other => 1,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::Dora => "DORA",
@@ -124,42 +139,54 @@ impl Outcome {
     }
 }
 
-/// One DHCP message as the views need it: small, no copy of the packet.
+/// One DHCP message as the views need it: small (112 bytes; a capture of a million
+/// messages keeps a million of them), no copy of the packet. Values only some messages
+/// carry are packed behind accessors ([`MessageRecord::latency_ms`], `lease_time`,
+/// `src_mac`, `last_ts`, `broadcast`, `snaplen_cut`, `has_client_id`).
 #[derive(Debug, Clone)]
 pub struct MessageRecord {
     pub frame: u64,
     pub ts: Timestamp,
-    /// Fractional digits of the source's timestamps.
-    pub ts_digits: u8,
-    pub op: u8,
-    pub msg_type: Option<MessageType>,
-    pub src_mac: Option<[u8; 6]>,
+    /// Frame of the last retransmission (equal to `frame` when none).
+    pub last_frame: u64,
+    /// Latency in ms, NaN when none.
+    latency: f64,
+    pub server_id: Option<Ipv4Addr>,
+    pub requested_ip: Option<Ipv4Addr>,
     pub src_ip: Ipv4Addr,
     pub dst_ip: Ipv4Addr,
-    pub src_port: u16,
-    pub dst_port: u16,
-    pub server_id: Option<Ipv4Addr>,
     pub ciaddr: Ipv4Addr,
     pub yiaddr: Ipv4Addr,
     pub giaddr: Ipv4Addr,
-    pub requested_ip: Option<Ipv4Addr>,
-    pub lease_time: Option<u32>,
-    pub broadcast: bool,
-    pub secs: u16,
     /// Retransmissions folded into this record (same type, same xid).
     pub retransmissions: u32,
-    /// Frame and time of the last retransmission (equal to `frame`/`ts` when none).
-    pub last_frame: u64,
-    pub last_ts: Timestamp,
-    /// Latency from the client message this reply answers (last transmission), in ms.
-    pub latency_ms: Option<f64>,
+    /// Option 51 when [`flags::LEASE`] is set.
+    lease: u32,
+    /// Time of the last retransmission after `ts`: seconds (clamped to ±68 years) and nanos.
+    last_delta_secs: i32,
+    last_nanos: u32,
+    pub src_port: u16,
+    pub dst_port: u16,
     /// Decoder warnings on this packet.
     pub warnings: u16,
-    /// The capture kept fewer bytes than the frame had (snaplen).
-    pub snaplen_cut: bool,
-    /// The message carried a client identifier (option 61).
-    pub has_client_id: bool,
-    pub segment: Segment,
+    /// VLAN tags of the frame, outer first (0: none); with giaddr, the [`Segment`].
+    vlans: [u16; 3],
+    pub msg_type: Option<MessageType>,
+    /// Source MAC when [`flags::MAC`] is set.
+    mac: [u8; 6],
+    /// Fractional digits of the source's timestamps.
+    pub ts_digits: u8,
+    pub op: u8,
+    flags: u8,
+}
+
+/// Bits of [`MessageRecord`]'s `flags`.
+mod flags {
+    pub const LEASE: u8 = 1;
+    pub const MAC: u8 = 2;
+    pub const BROADCAST: u8 = 4;
+    pub const SNAPLEN_CUT: u8 = 8;
+    pub const CLIENT_ID: u8 = 16;
 }
 
 /// A broadcast domain as a capture sees it: the VLAN tags of the frame and the relay
@@ -190,6 +217,74 @@ impl std::fmt::Display for Segment {
 impl MessageRecord {
     pub fn is_reply(&self) -> bool {
         self.op == 2
+    }
+
+    fn flag(&self, bit: u8) -> bool {
+        self.flags & bit != 0
+    }
+
+    /// Latency from the client message this reply answers (last transmission), in ms.
+    pub fn latency_ms(&self) -> Option<f64> {
+        (!self.latency.is_nan()).then_some(self.latency)
+    }
+
+    fn set_latency_ms(&mut self, ms: f64) {
+        self.latency = ms;
+    }
+
+    /// Lease time (option 51).
+    pub fn lease_time(&self) -> Option<u32> {
+        self.flag(flags::LEASE).then_some(self.lease)
+    }
+
+    /// Ethernet source address, when the link has one.
+    pub fn src_mac(&self) -> Option<[u8; 6]> {
+        self.flag(flags::MAC).then_some(self.mac)
+    }
+
+    /// Time of the last retransmission (`ts` when none); unknown when either time is.
+    pub fn last_ts(&self) -> Timestamp {
+        if !self.ts.is_known() || self.last_delta_secs == UNKNOWN_DELTA {
+            return Timestamp::UNKNOWN;
+        }
+        Timestamp::new(
+            self.ts.secs.saturating_add(i64::from(self.last_delta_secs)),
+            self.last_nanos,
+        )
+    }
+
+    /// A retransmission of this message was seen in `frame` at `ts`.
+    fn retransmitted(&mut self, frame: u64, ts: Timestamp) {
+        self.retransmissions += 1;
+        self.last_frame = frame;
+        self.last_delta_secs = match ts.secs_since(self.ts) {
+            Some(delta) => delta.clamp(i64::from(i32::MIN) + 1, i64::from(i32::MAX)) as i32,
+            None => UNKNOWN_DELTA,
+        };
+        self.last_nanos = ts.nanos;
+    }
+
+    /// The broadcast flag was set.
+    pub fn broadcast(&self) -> bool {
+        self.flag(flags::BROADCAST)
+    }
+
+    /// The capture kept fewer bytes than the frame had (snaplen).
+    pub fn snaplen_cut(&self) -> bool {
+        self.flag(flags::SNAPLEN_CUT)
+    }
+
+    /// The message carried a client identifier (option 61).
+    pub fn has_client_id(&self) -> bool {
+        self.flag(flags::CLIENT_ID)
+    }
+
+    /// The broadcast domain it was captured on: VLAN tags and relay.
+    pub fn segment(&self) -> Segment {
+        Segment {
+            vlans: self.vlans,
+            relay: self.giaddr,
+        }
     }
 
     /// The type name shown everywhere (`BOOTREQUEST`/`BOOTREPLY` for BOOTP).
@@ -258,16 +353,17 @@ impl Exchange {
 #[derive(Debug, Clone)]
 pub struct Client {
     /// chaddr (up to 16 bytes; 6 for Ethernet).
-    pub chaddr: Vec<u8>,
+    pub chaddr: Chaddr,
     /// Other chaddrs seen with the same client identifier.
-    pub other_chaddrs: Vec<Vec<u8>>,
-    pub client_id: Option<Vec<u8>>,
+    pub other_chaddrs: Vec<Chaddr>,
+    pub client_id: Option<Box<[u8]>>,
     /// Escaped for display.
-    pub hostname: Option<String>,
+    pub hostname: Option<Box<str>>,
     /// Escaped for display.
-    pub vendor_class: Option<String>,
-    hostname_raw: Option<Vec<u8>>,
-    vendor_class_raw: Option<Vec<u8>>,
+    pub vendor_class: Option<Box<str>>,
+    /// Fingerprints of the raw values, so they are escaped again only when they change.
+    hostname_seen: u64,
+    vendor_class_seen: u64,
     pub exchanges: Vec<Exchange>,
     /// Exchanges dropped to bound memory (the oldest first).
     pub exchanges_dropped: u64,
@@ -285,7 +381,7 @@ impl Client {
     }
 
     pub fn mac_string(&self) -> String {
-        opt::colon_hex(&self.chaddr)
+        self.chaddr.to_string()
     }
 }
 
@@ -331,6 +427,74 @@ impl Server {
         ))
     }
 
+    /// Inventory from one reply: counts and latency (once per reply, not per relay copy),
+    /// addresses, and what it hands out.
+    fn note_reply(
+        &mut self,
+        m: &Message<'_>,
+        record: &MessageRecord,
+        leg: Leg,
+        duplicate: bool,
+        e: &Expectations,
+    ) {
+        if !duplicate {
+            if let Some(l) = record.latency_ms() {
+                self.latencies_ms.push(l);
+            }
+            match record.msg_type {
+                Some(MessageType::OFFER) => self.offers += 1,
+                Some(MessageType::ACK) => self.acks += 1,
+                Some(MessageType::NAK) => self.naks += 1,
+                _ => self.other_replies += 1,
+            }
+        }
+        // The relay's MAC and address are not the server's: the relay shows as giaddr.
+        if leg != Leg::RelayToClient {
+            if let Some(mac) = record.src_mac() {
+                push_unique(&mut self.macs, mac, 16);
+            }
+            push_unique(&mut self.ips, record.src_ip, 16);
+        }
+        if !record.giaddr.is_unspecified() {
+            push_unique(&mut self.relays, record.giaddr, 16);
+        }
+        if matches!(record.msg_type, Some(MessageType::OFFER | MessageType::ACK)) {
+            push_unique(&mut self.segments, record.segment(), 16);
+            if !record.yiaddr.is_unspecified() {
+                self.note_handed_out(m, record.yiaddr, e);
+            }
+            if let Some(d) = m.first_option(opt::ROUTER) {
+                for c in d.chunks_exact(4) {
+                    push_unique(&mut self.routers, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
+                }
+            }
+            if let Some(d) = m.first_option(opt::DNS_SERVERS) {
+                for c in d.chunks_exact(4) {
+                    push_unique(&mut self.dns, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
+                }
+            }
+            if let Some(l) = record.lease_time() {
+                push_unique(&mut self.lease_times, l, 16);
+            }
+        }
+        self.expected = self.is_expected(e);
+    }
+
+    /// An address offered or acked: its network (option 1, else /24) and the subnet verdict.
+    fn note_handed_out(&mut self, m: &Message<'_>, addr: Ipv4Addr, e: &Expectations) {
+        self.handed_out = true;
+        if !e.subnets.is_empty() && !e.subnets.iter().any(|n| n.contains(addr)) {
+            self.outside_expected_subnets = true;
+        }
+        push_unique(&mut self.sample_addresses, addr, 8);
+        let prefix = match m.first_option(opt::SUBNET_MASK) {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]).leading_ones() as u8,
+            _ => 24,
+        };
+        let network = Ipv4Addr::from(u32::from(addr) & config::prefix_mask(prefix));
+        push_unique(&mut self.subnets, config::Cidr { network, prefix }, 16);
+    }
+
     fn matches(&self, r: &config::ServerRef) -> bool {
         match r {
             config::ServerRef::Ip(ip) => self.id == *ip || self.ips.contains(ip),
@@ -364,19 +528,23 @@ pub struct Analysis {
     pub packets: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
-    by_chaddr: HashMap<Vec<u8>, usize>,
-    by_client_id: HashMap<Vec<u8>, usize>,
+    by_chaddr: FastMap<Chaddr, u32>,
+    /// Fingerprint of a client identifier → the client that has it (checked against the
+    /// client's own copy, so the map keeps no second copy of every identifier).
+    by_client_id: FastMap<u64, u32>,
     /// (client, xid) → index into that client's `exchanges`.
     /// (client, xid) → number of that client's exchange counted from its first, dropped ones
     /// included (so dropping the oldest needs no renumbering).
-    open: HashMap<(usize, u32), u64>,
+    open: FastMap<(u32, u32), u64>,
     /// DHCP packets since the indexes were last pruned.
     since_prune: u32,
-    by_server: HashMap<Ipv4Addr, usize>,
+    by_server: FastMap<Ipv4Addr, usize>,
     /// xid → (client, time) of the latest client message with that xid.
-    by_xid: HashMap<u32, (usize, Timestamp)>,
+    by_xid: FastMap<u32, (u32, Timestamp)>,
     /// Address → (client, time of ACK, lease end) for duplicate-address detection.
-    leases: HashMap<Ipv4Addr, (usize, Timestamp, Option<Timestamp>)>,
+    leases: FastMap<Ipv4Addr, Lease>,
+    /// Seeds the fingerprints of hostnames and vendor classes.
+    fingerprints: foldhash::fast::RandomState,
     sink: FindingSink,
     finished: bool,
 }
@@ -404,7 +572,8 @@ impl Analysis {
         }
         // Leasequery (RFC 4388) is relay-to-server bookkeeping about other clients, not a
         // client's exchange: its replies name chaddrs nobody asked for.
-        if m.message_type().is_some_and(|t| (10..=17).contains(&t.0)) {
+        let o = Options::of(m);
+        if o.message_type.is_some_and(|t| (10..=17).contains(&t.0)) {
             return;
         }
         self.finished = false;
@@ -420,8 +589,8 @@ impl Analysis {
             self.since_prune = 0;
             self.prune(ts);
         }
-        let record = self.record(p);
-        let client = self.client_for(m, ts);
+        let record = self.record(p, &o);
+        let client = self.client_for(m, &o, ts);
         if m.op == 1 {
             self.observe_request(client, m, record);
         } else {
@@ -429,111 +598,142 @@ impl Analysis {
         }
     }
 
-    fn record(&self, p: &Packet<'_>) -> MessageRecord {
+    fn record(&self, p: &Packet<'_>, o: &Options<'_>) -> MessageRecord {
         let m = &p.dhcp;
+        let lease = o.lease_time;
+        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
+        let flags = bit(lease.is_some(), flags::LEASE)
+            | bit(p.udp.src_mac.is_some(), flags::MAC)
+            | bit(m.broadcast(), flags::BROADCAST)
+            | bit(p.frame.snaplen_cut(), flags::SNAPLEN_CUT)
+            | bit(o.client_id.is_some(), flags::CLIENT_ID);
         MessageRecord {
             frame: p.frame.number,
             ts: p.frame.ts,
-            ts_digits: p.frame.ts_digits,
-            op: m.op,
-            msg_type: m.message_type(),
-            src_mac: p.udp.src_mac,
+            last_frame: p.frame.number,
+            latency: f64::NAN,
+            server_id: o.server_id,
+            requested_ip: o.requested_ip,
             src_ip: p.udp.src_ip,
             dst_ip: p.udp.dst_ip,
-            src_port: p.udp.src_port,
-            dst_port: p.udp.dst_port,
-            server_id: m.server_id(),
             ciaddr: m.ciaddr,
             yiaddr: m.yiaddr,
             giaddr: m.giaddr,
-            requested_ip: m.requested_ip(),
-            lease_time: m.lease_time(),
-            broadcast: m.broadcast(),
-            secs: m.secs,
             retransmissions: 0,
-            last_frame: p.frame.number,
-            last_ts: p.frame.ts,
-            latency_ms: None,
+            lease: lease.unwrap_or(0),
+            last_delta_secs: 0,
+            last_nanos: p.frame.ts.nanos,
+            src_port: p.udp.src_port,
+            dst_port: p.udp.dst_port,
             warnings: (m.warnings.len() + p.warnings.len()).min(usize::from(u16::MAX)) as u16,
-            snaplen_cut: p.frame.snaplen_cut(),
-            has_client_id: m.first_option(opt::CLIENT_ID).is_some(),
-            segment: Segment {
-                vlans: {
-                    let mut v = [0u16; 3];
-                    for (slot, id) in v.iter_mut().zip(p.udp.vlans.as_slice()) {
-                        *slot = *id;
-                    }
-                    v
-                },
-                relay: m.giaddr,
+            vlans: {
+                let mut v = [0u16; 3];
+                for (slot, id) in v.iter_mut().zip(p.udp.vlans.as_slice()) {
+                    *slot = *id;
+                }
+                v
             },
+            msg_type: o.message_type,
+            mac: p.udp.src_mac.unwrap_or_default(),
+            ts_digits: p.frame.ts_digits,
+            op: m.op,
+            flags,
         }
     }
 
-    fn client_for(&mut self, m: &Message<'_>, ts: Timestamp) -> usize {
+    fn client_for(&mut self, m: &Message<'_>, o: &Options<'_>, ts: Timestamp) -> usize {
         let chaddr = m.chaddr();
-        let client_id = m.client_id().filter(|_| m.op == 1);
-        let by_id = client_id
-            .as_deref()
-            .and_then(|id| self.by_client_id.get(id).copied());
+        // Joined (RFC 3396) only when it was split: the usual case borrows the packet.
+        let client_id = match o.client_id {
+            Some(_) if o.client_id_split => m.client_id(),
+            Some(id) => Some(std::borrow::Cow::Borrowed(id)),
+            None => None,
+        }
+        .filter(|_| m.op == 1);
+        let by_id = client_id.as_deref().and_then(|id| {
+            let i = *self.by_client_id.get(&self.client_id_key(id))?;
+            (self.clients[i as usize].client_id.as_deref() == Some(id)).then_some(i)
+        });
         // The chaddr is looked up only when the client-id did not name the client.
         let known = by_id
-            .map(|i| (i, true))
-            .or_else(|| self.by_chaddr.get(chaddr).map(|&i| (i, false)));
+            .map(|i| (i as usize, true))
+            .or_else(|| self.by_chaddr.get(chaddr).map(|&i| (i as usize, false)));
         let idx = match known {
             Some((i, true)) => {
-                if self.clients[i].chaddr != chaddr
-                    && !self.clients[i].other_chaddrs.iter().any(|c| c == chaddr)
-                {
-                    self.clients[i].other_chaddrs.push(chaddr.to_vec());
-                    self.by_chaddr.entry(chaddr.to_vec()).or_insert(i);
+                let c = &mut self.clients[i];
+                if c.chaddr != chaddr && !c.other_chaddrs.iter().any(|o| *o == chaddr) {
+                    c.other_chaddrs.push(Chaddr::new(chaddr));
+                    self.by_chaddr
+                        .entry(Chaddr::new(chaddr))
+                        .or_insert(i as u32);
                 }
                 i
             }
             Some((i, false)) => i,
-            None => {
-                let i = self.clients.len();
-                self.clients.push(Client {
-                    chaddr: chaddr.to_vec(),
-                    other_chaddrs: Vec::new(),
-                    client_id: None,
-                    hostname: None,
-                    vendor_class: None,
-                    hostname_raw: None,
-                    vendor_class_raw: None,
-                    exchanges: Vec::new(),
-                    exchanges_dropped: 0,
-                    first_seen: ts,
-                    last_seen: ts,
-                });
-                self.by_chaddr.insert(chaddr.to_vec(), i);
-                i
-            }
+            None => self.new_client(chaddr, ts),
         };
+        if m.op == 1 {
+            self.note_client_options(idx, m, o, client_id.as_deref());
+        }
         let c = &mut self.clients[idx];
         c.last_seen = c.last_seen.max(ts);
-        if m.op == 1 {
-            if let Some(id) = client_id
-                && c.client_id.is_none()
-            {
-                c.client_id = Some(id.to_vec());
-                self.by_client_id.entry(id.into_owned()).or_insert(idx);
-            }
-            // Escaping allocates: only when the value changes, not on every packet.
-            if let Some(h) = m.first_option(opt::HOSTNAME)
-                && c.hostname_raw.as_deref() != Some(h)
-            {
-                c.hostname_raw = Some(h.to_vec());
-                c.hostname = m.hostname().map(|h| escape_bytes(&h));
-            }
-            if let Some(v) = m.first_option(opt::VENDOR_CLASS)
-                && c.vendor_class_raw.as_deref() != Some(v)
-            {
-                c.vendor_class_raw = Some(v.to_vec());
-                c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v));
+        idx
+    }
+
+    fn client_id_key(&self, id: &[u8]) -> u64 {
+        compact::fingerprint(&self.fingerprints, id)
+    }
+
+    fn new_client(&mut self, chaddr: &[u8], ts: Timestamp) -> usize {
+        let i = self.clients.len();
+        self.clients.push(Client {
+            chaddr: Chaddr::new(chaddr),
+            other_chaddrs: Vec::new(),
+            client_id: None,
+            hostname: None,
+            vendor_class: None,
+            hostname_seen: 0,
+            vendor_class_seen: 0,
+            exchanges: Vec::new(),
+            exchanges_dropped: 0,
+            first_seen: ts,
+            last_seen: ts,
+        });
+        self.by_chaddr.insert(Chaddr::new(chaddr), i as u32);
+        i
+    }
+
+    /// Client identifier, host name and vendor class from a client's message.
+    fn note_client_options(
+        &mut self,
+        idx: usize,
+        m: &Message<'_>,
+        o: &Options<'_>,
+        client_id: Option<&[u8]>,
+    ) {
+        let c = &mut self.clients[idx];
+        if let Some(id) = client_id
+            && c.client_id.is_none()
+        {
+            c.client_id = Some(id.into());
+            let key = compact::fingerprint(&self.fingerprints, id);
+            self.by_client_id.entry(key).or_insert(idx as u32);
+        }
+        // Escaping allocates: only when the value changes, not on every packet.
+        if let Some(h) = o.hostname {
+            let seen = compact::fingerprint(&self.fingerprints, h);
+            if c.hostname.is_none() || c.hostname_seen != seen {
+                c.hostname_seen = seen;
+                c.hostname = m.hostname().map(|h| escape_bytes(&h).into());
             }
         }
-        idx
+        if let Some(v) = o.vendor_class {
+            let seen = compact::fingerprint(&self.fingerprints, v);
+            if c.vendor_class.is_none() || c.vendor_class_seen != seen {
+                c.vendor_class_seen = seen;
+                c.vendor_class = m.option(opt::VENDOR_CLASS).map(|v| escape_bytes(&v).into());
+            }
+        }
     }
 
     fn classify(m: &Message<'_>, dst: Ipv4Addr) -> Kind {
@@ -602,7 +802,7 @@ impl Analysis {
 
     /// Index into the client's `exchanges` of the open exchange for `xid`, if still kept.
     fn open_index(&self, client: usize, xid: u32) -> Option<usize> {
-        let number = *self.open.get(&(client, xid))?;
+        let number = *self.open.get(&(client as u32, xid))?;
         let kept = number.checked_sub(self.clients[client].exchanges_dropped)?;
         usize::try_from(kept).ok()
     }
@@ -611,7 +811,7 @@ impl Analysis {
     fn prune(&mut self, now: Timestamp) {
         let clients = &self.clients;
         self.open.retain(|&(client, xid), number| {
-            let c = &clients[client];
+            let c = &clients[client as usize];
             number
                 .checked_sub(c.exchanges_dropped)
                 .and_then(|i| c.exchanges.get(usize::try_from(i).ok()?))
@@ -641,32 +841,35 @@ impl Analysis {
             c.exchanges_dropped += 1;
         }
         let c = &mut self.clients[client];
-        c.exchanges.push(Exchange {
-            xid,
-            kind,
-            outcome: Outcome::Pending,
-            start: ts,
-            end: ts,
-            messages: Vec::new(),
-            messages_dropped: 0,
-            offers: Vec::new(),
-            server_id: None,
-            address: None,
-            lease_time: None,
-            t1: None,
-            t2: None,
-            retransmissions: 0,
-        });
+        push_compact(
+            &mut c.exchanges,
+            Exchange {
+                xid,
+                kind,
+                outcome: Outcome::Pending,
+                start: ts,
+                end: ts,
+                messages: Vec::with_capacity(kind.usual_messages()),
+                messages_dropped: 0,
+                offers: Vec::new(),
+                server_id: None,
+                address: None,
+                lease_time: None,
+                t1: None,
+                t2: None,
+                retransmissions: 0,
+            },
+        );
         let i = c.exchanges.len() - 1;
         let number = c.exchanges_dropped + i as u64;
-        self.open.insert((client, xid), number);
+        self.open.insert((client as u32, xid), number);
         i
     }
 
     fn observe_request(&mut self, client: usize, m: &Message<'_>, record: MessageRecord) {
         let ts = record.ts;
         let msg_type = record.msg_type;
-        self.by_xid.insert(m.xid, (client, ts));
+        self.by_xid.insert(m.xid, (client as u32, ts));
         let idx = match self.open_exchange(client, m.xid, ts, msg_type) {
             Some(i) => i,
             None => {
@@ -704,16 +907,13 @@ impl Analysis {
             .rev()
             .find(|r| {
                 !r.is_reply()
-                    && r.src_mac == record.src_mac
+                    && r.src_mac() == record.src_mac()
                     && r.src_port == record.src_port
                     && r.giaddr == record.giaddr
             })
             .filter(|r| r.msg_type == msg_type)
         {
-            prev.retransmissions += 1;
-            prev.last_frame = record.frame;
-            prev.last_ts = record.ts;
-            prev.secs = record.secs;
+            prev.retransmitted(record.frame, record.ts);
             ex.retransmissions += 1;
             return;
         }
@@ -738,231 +938,104 @@ impl Analysis {
 
     fn observe_reply(&mut self, client: usize, m: &Message<'_>, mut record: MessageRecord) {
         let ts = record.ts;
-        let idx = match self.open_index(client, m.xid).filter(|&i| {
-            self.clients[client]
-                .exchanges
-                .get(i)
-                .is_some_and(|e| ts.secs_since(e.end).is_none_or(|d| d <= EXCHANGE_IDLE_SECS))
-        }) {
-            Some(i) => i,
-            None => {
-                // A reply with nothing to answer: capture started mid-exchange, a server
-                // answering what was never asked, or one that garbled xid or chaddr.
-                let recent = |t: Timestamp| ts.secs_since(t).is_none_or(|d| d <= RECENT_XID_SECS);
-                let xid_owner = self
-                    .by_xid
-                    .get(&m.xid)
-                    .filter(|(_, t)| recent(*t))
-                    .map(|(c, _)| *c);
-                let own_xid = self.clients[client]
-                    .exchanges
-                    .iter()
-                    .rev()
-                    .find(|e| e.outcome == Outcome::Pending && recent(e.end))
-                    .map(|e| e.xid);
-                let server = record.server_id.unwrap_or(record.src_ip);
-                findings::unmatched_reply(
-                    &mut self.sink,
-                    &self.clients,
-                    client,
-                    xid_owner,
-                    &record,
-                    server,
-                    own_xid,
-                    m.xid,
-                );
-                let kind = match record.msg_type {
-                    Some(MessageType::OFFER) => Kind::Dora,
-                    None => Kind::Bootp,
-                    _ => Kind::Other,
-                };
-                self.new_exchange(client, m.xid, kind, ts)
-            }
-        };
+        let idx = self.reply_exchange(client, m, &record);
         reopen(&mut self.clients[client].exchanges[idx]);
         let server = self.server_for(&record);
-        let server_id = self.servers[server].id;
 
         let ex = &self.clients[client].exchanges[idx];
         let leg = Leg::of_reply(&record);
         // A relay's copy of a reply whose original (server to relay) was captured too is the
         // same reply seen twice: kept in the exchange, not counted again for the server.
         let duplicate = leg == Leg::RelayToClient && relayed_original_seen(ex, &record);
-        // The client message this answers: the last request on the same leg before the reply
-        // (the relay's copy for a reply to the relay, the client's own for a reply to it).
-        let solicit = ex
-            .messages
-            .iter()
-            .rev()
-            .find(|r| !r.is_reply() && leg.answers(r))
-            .or_else(|| ex.last_request())
-            .cloned();
-        if let Some(s) = &solicit {
-            record.latency_ms = ts.checked_millis_since(s.last_ts);
+        let solicit = solicit(ex, leg).cloned();
+        if let Some(latency) = solicit
+            .as_ref()
+            .and_then(|s| ts.checked_millis_since(s.last_ts()))
+        {
+            record.set_latency_ms(latency);
         }
         findings::check_reply(
             &mut self.sink,
-            &self.expectations,
-            &self.clients[client],
-            ex,
-            &self.servers[server],
-            m,
-            &record,
-            solicit.as_ref(),
-            duplicate,
+            &findings::ReplyContext {
+                expectations: &self.expectations,
+                client: &self.clients[client],
+                exchange: ex,
+                server: &self.servers[server],
+                message: m,
+                record: &record,
+                solicit: solicit.as_ref(),
+                relay_copy: duplicate,
+            },
         );
-
-        // Server inventory: one count and one latency per reply the server sent.
         let srv = &mut self.servers[server];
-        if !duplicate {
-            if let Some(l) = record.latency_ms {
-                srv.latencies_ms.push(l);
-            }
-            match record.msg_type {
-                Some(MessageType::OFFER) => srv.offers += 1,
-                Some(MessageType::ACK) => srv.acks += 1,
-                Some(MessageType::NAK) => srv.naks += 1,
-                _ => srv.other_replies += 1,
-            }
-        }
-        // The relay's MAC and address are not the server's: the relay shows as giaddr.
-        if leg != Leg::RelayToClient {
-            if let Some(mac) = record.src_mac {
-                push_unique(&mut srv.macs, mac, 16);
-            }
-            push_unique(&mut srv.ips, record.src_ip, 16);
-        }
-        if !record.giaddr.is_unspecified() {
-            push_unique(&mut srv.relays, record.giaddr, 16);
-        }
-        if matches!(record.msg_type, Some(MessageType::OFFER | MessageType::ACK)) {
-            let handed = if record.yiaddr.is_unspecified() {
-                None
-            } else {
-                Some(record.yiaddr)
-            };
-            push_unique(&mut srv.segments, record.segment, 16);
-            if let Some(addr) = handed {
-                srv.handed_out = true;
-                let subnets = &self.expectations.subnets;
-                if !subnets.is_empty() && !subnets.iter().any(|n| n.contains(addr)) {
-                    srv.outside_expected_subnets = true;
-                }
-                push_unique(&mut srv.sample_addresses, addr, 8);
-                let prefix = match m.first_option(opt::SUBNET_MASK) {
-                    Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]).leading_ones() as u8,
-                    _ => 24,
-                };
-                let network = Ipv4Addr::from(u32::from(addr) & config::prefix_mask(prefix));
-                push_unique(&mut srv.subnets, config::Cidr { network, prefix }, 16);
-            }
-            if let Some(d) = m.first_option(opt::ROUTER) {
-                for c in d.chunks_exact(4) {
-                    push_unique(&mut srv.routers, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
-                }
-            }
-            if let Some(d) = m.first_option(opt::DNS_SERVERS) {
-                for c in d.chunks_exact(4) {
-                    push_unique(&mut srv.dns, Ipv4Addr::new(c[0], c[1], c[2], c[3]), 16);
-                }
-            }
-            if let Some(l) = record.lease_time {
-                push_unique(&mut srv.lease_times, l, 16);
-            }
-        }
+        srv.note_reply(m, &record, leg, duplicate, &self.expectations);
+        let server_id = srv.id;
 
-        srv.expected = srv.is_expected(&self.expectations);
-
-        // Exchange state.
         let ex = &mut self.clients[client].exchanges[idx];
-        ex.end = ex.end.max(ts);
-        match record.msg_type {
-            Some(MessageType::OFFER) => {
-                let dup = ex
-                    .offers
-                    .iter()
-                    .any(|o| o.server_id == server_id && o.yiaddr == record.yiaddr);
-                if !dup {
-                    let discovers = || {
-                        ex.messages
-                            .iter()
-                            .filter(|r| r.msg_type == Some(MessageType::DISCOVER))
-                    };
-                    let first = discovers()
-                        .find(|r| leg.answers(r))
-                        .or_else(|| discovers().next());
-                    ex.offers.push(Offer {
-                        server_id,
-                        server_mac: record.src_mac.filter(|_| leg != Leg::RelayToClient),
-                        yiaddr: record.yiaddr,
-                        latency_ms: record.latency_ms,
-                        latency_first_ms: first.and_then(|d| ts.checked_millis_since(d.ts)),
-                        frame: record.frame,
-                    });
-                }
-            }
-            Some(MessageType::ACK)
-                if !matches!(
-                    ex.outcome,
-                    Outcome::Ack | Outcome::Released | Outcome::Declined
-                ) =>
-            {
-                ex.outcome = Outcome::Ack;
-                ex.server_id.get_or_insert(server_id);
-                ex.address = if ex.kind == Kind::Inform {
-                    solicit
-                        .as_ref()
-                        .map(|s| s.ciaddr)
-                        .filter(|a| !a.is_unspecified())
-                } else {
-                    Some(record.yiaddr).filter(|a| !a.is_unspecified())
-                };
-                ex.lease_time = record.lease_time;
-                ex.t1 = m.renewal_time();
-                ex.t2 = m.rebinding_time();
-            }
-            Some(MessageType::NAK) if ex.outcome == Outcome::Pending => {
-                ex.outcome = Outcome::Nak;
-                ex.server_id.get_or_insert(server_id);
-                if ts.is_known() {
-                    self.sink.nak_seen(client, ts);
-                }
-            }
-            // BOOTP (or DHCP whose options were cut by a snaplen): a BOOTREPLY with an
-            // address answers the BOOTREQUEST.
-            None if ex.kind == Kind::Bootp
-                && ex.outcome == Outcome::Pending
-                && !record.yiaddr.is_unspecified() =>
-            {
-                ex.outcome = Outcome::Ack;
-                ex.server_id.get_or_insert(server_id);
-                ex.address = Some(record.yiaddr);
-            }
-            _ => {}
+        let nak = apply_reply(ex, m, &record, server_id, leg, solicit.as_ref());
+        if nak && ts.is_known() {
+            self.sink.nak_seen(client, ts);
         }
         let acked = (record.msg_type == Some(MessageType::ACK) && ex.kind != Kind::Inform)
             .then_some(ex.address)
             .flatten();
-        let lease_end = record
-            .lease_time
-            .filter(|l| *l != u32::MAX)
-            .map(|l| Timestamp::new(ts.secs.saturating_add(i64::from(l)), ts.nanos));
+        let lease = record.lease_time().unwrap_or(u32::MAX);
         push_record(ex, record);
-
         if let Some(addr) = acked {
-            self.note_lease(client, addr, ts, lease_end);
+            self.note_lease(client, addr, ts, lease);
         }
     }
 
-    fn note_lease(
-        &mut self,
-        client: usize,
-        addr: Ipv4Addr,
-        ts: Timestamp,
-        lease_end: Option<Timestamp>,
-    ) {
-        if let Some(&(holder, since, end)) = self.leases.get(&addr) {
-            let still_valid = end.is_none_or(|e| e > ts);
+    /// The exchange a reply belongs to: the open one for its (client, xid), else a new one
+    /// (a reply with nothing to answer: the capture started mid-exchange, a server answered
+    /// what was never asked, or garbled xid or chaddr, which is a finding).
+    fn reply_exchange(&mut self, client: usize, m: &Message<'_>, record: &MessageRecord) -> usize {
+        let ts = record.ts;
+        let open = self.open_index(client, m.xid).filter(|&i| {
+            self.clients[client]
+                .exchanges
+                .get(i)
+                .is_some_and(|e| ts.secs_since(e.end).is_none_or(|d| d <= EXCHANGE_IDLE_SECS))
+        });
+        if let Some(i) = open {
+            return i;
+        }
+        let recent = |t: Timestamp| ts.secs_since(t).is_none_or(|d| d <= RECENT_XID_SECS);
+        let xid_owner = self
+            .by_xid
+            .get(&m.xid)
+            .filter(|(_, t)| recent(*t))
+            .map(|(c, _)| *c as usize);
+        let own_xid = self.clients[client]
+            .exchanges
+            .iter()
+            .rev()
+            .find(|e| e.outcome == Outcome::Pending && recent(e.end))
+            .map(|e| e.xid);
+        let server = record.server_id.unwrap_or(record.src_ip);
+        findings::unmatched_reply(
+            &mut self.sink,
+            &self.clients,
+            client,
+            xid_owner,
+            record,
+            server,
+            own_xid,
+            m.xid,
+        );
+        let kind = match record.msg_type {
+            Some(MessageType::OFFER) => Kind::Dora,
+            None => Kind::Bootp,
+            _ => Kind::Other,
+        };
+        self.new_exchange(client, m.xid, kind, ts)
+    }
+
+    /// `client` was ACKed `addr` at `ts` for `lease` seconds (`u32::MAX`: none or infinite).
+    fn note_lease(&mut self, client: usize, addr: Ipv4Addr, ts: Timestamp, lease: u32) {
+        if let Some(held) = self.leases.get(&addr) {
+            let still_valid = held.end().is_none_or(|e| e > ts);
+            let (holder, since) = (held.client as usize, held.since);
             if holder != client && still_valid {
                 findings::duplicate_address(
                     &mut self.sink,
@@ -975,7 +1048,14 @@ impl Analysis {
                 );
             }
         }
-        self.leases.insert(addr, (client, ts, lease_end));
+        self.leases.insert(
+            addr,
+            Lease {
+                client: client as u32,
+                secs: lease,
+                since: ts,
+            },
+        );
     }
 
     fn server_for(&mut self, record: &MessageRecord) -> usize {
@@ -1044,12 +1124,14 @@ impl Analysis {
 
     /// Client by chaddr.
     pub fn client(&self, chaddr: &[u8]) -> Option<&Client> {
-        self.by_chaddr.get(chaddr).map(|&i| &self.clients[i])
+        self.by_chaddr
+            .get(chaddr)
+            .map(|&i| &self.clients[i as usize])
     }
 
     /// Index in [`Analysis::clients`] of the client with this chaddr.
     pub fn client_index(&self, chaddr: &[u8]) -> Option<usize> {
-        self.by_chaddr.get(chaddr).copied()
+        self.by_chaddr.get(chaddr).map(|&i| i as usize)
     }
 
     /// Worst severity among findings.
@@ -1069,6 +1151,80 @@ impl Analysis {
         });
         a.finish();
         (a, summary)
+    }
+}
+
+/// The options the analysis reads on every packet, found in one walk over the option list
+/// (each accessor of `Message` walks it again). Each is the first occurrence, as
+/// `Message::first_option` finds it.
+#[derive(Default)]
+struct Options<'a> {
+    message_type: Option<MessageType>,
+    server_id: Option<Ipv4Addr>,
+    requested_ip: Option<Ipv4Addr>,
+    lease_time: Option<u32>,
+    client_id: Option<&'a [u8]>,
+    /// Option 61 came in several parts (RFC 3396): read it joined.
+    client_id_split: bool,
+    hostname: Option<&'a [u8]>,
+    vendor_class: Option<&'a [u8]>,
+}
+
+impl<'a> Options<'a> {
+    fn of(m: &Message<'a>) -> Self {
+        let mut first: [Option<&'a [u8]>; 4] = [None; 4];
+        let mut o = Options::default();
+        for opt in &m.options {
+            let slot = match opt.code {
+                opt::MESSAGE_TYPE => &mut first[0],
+                opt::SERVER_ID => &mut first[1],
+                opt::REQUESTED_IP => &mut first[2],
+                opt::LEASE_TIME => &mut first[3],
+                opt::CLIENT_ID => {
+                    o.client_id_split |= o.client_id.is_some();
+                    &mut o.client_id
+                }
+                opt::HOSTNAME => &mut o.hostname,
+                opt::VENDOR_CLASS => &mut o.vendor_class,
+                _ => continue,
+            };
+            slot.get_or_insert(opt.data);
+        }
+        let ip = |d: Option<&[u8]>| match d? {
+            &[a, b, c, d] => Some(Ipv4Addr::new(a, b, c, d)),
+            _ => None,
+        };
+        o.message_type = match first[0] {
+            Some(&[t]) => Some(MessageType(t)),
+            _ => None,
+        };
+        o.server_id = ip(first[1]);
+        o.requested_ip = ip(first[2]);
+        o.lease_time = match first[3] {
+            Some(&[a, b, c, d]) => Some(u32::from_be_bytes([a, b, c, d])),
+            _ => None,
+        };
+        o
+    }
+}
+
+/// An address ACKed to a client, for duplicate-address detection.
+#[derive(Debug, Clone, Copy)]
+struct Lease {
+    client: u32,
+    /// Lease time; `u32::MAX` when none was given or it is infinite.
+    secs: u32,
+    since: Timestamp,
+}
+
+impl Lease {
+    fn end(&self) -> Option<Timestamp> {
+        (self.secs != u32::MAX).then(|| {
+            Timestamp::new(
+                self.since.secs.saturating_add(i64::from(self.secs)),
+                self.since.nanos,
+            )
+        })
     }
 }
 
@@ -1128,6 +1284,95 @@ fn relayed_original_seen(ex: &Exchange, copy: &MessageRecord) -> bool {
     originals > copies
 }
 
+/// The client message a reply on `leg` answers: the last request on the same leg (the
+/// relay's copy for a reply to the relay, the client's own for a reply to it), else the last
+/// request.
+fn solicit(ex: &Exchange, leg: Leg) -> Option<&MessageRecord> {
+    ex.messages
+        .iter()
+        .rev()
+        .find(|r| !r.is_reply() && leg.answers(r))
+        .or_else(|| ex.last_request())
+}
+
+/// What a reply does to its exchange: an OFFER is listed, an ACK binds, a NAK refuses, a
+/// BOOTREPLY with an address answers BOOTP. Returns true for a NAK that ended the exchange.
+fn apply_reply(
+    ex: &mut Exchange,
+    m: &Message<'_>,
+    record: &MessageRecord,
+    server_id: Ipv4Addr,
+    leg: Leg,
+    solicit: Option<&MessageRecord>,
+) -> bool {
+    ex.end = ex.end.max(record.ts);
+    match record.msg_type {
+        Some(MessageType::OFFER) => note_offer(ex, record, server_id, leg),
+        Some(MessageType::ACK)
+            if !matches!(
+                ex.outcome,
+                Outcome::Ack | Outcome::Released | Outcome::Declined
+            ) =>
+        {
+            ex.outcome = Outcome::Ack;
+            ex.server_id.get_or_insert(server_id);
+            ex.address = if ex.kind == Kind::Inform {
+                solicit.map(|s| s.ciaddr).filter(|a| !a.is_unspecified())
+            } else {
+                Some(record.yiaddr).filter(|a| !a.is_unspecified())
+            };
+            ex.lease_time = record.lease_time();
+            ex.t1 = m.renewal_time();
+            ex.t2 = m.rebinding_time();
+        }
+        Some(MessageType::NAK) if ex.outcome == Outcome::Pending => {
+            ex.outcome = Outcome::Nak;
+            ex.server_id.get_or_insert(server_id);
+            return true;
+        }
+        // BOOTP (or DHCP whose options were cut by a snaplen): a BOOTREPLY with an
+        // address answers the BOOTREQUEST.
+        None if ex.kind == Kind::Bootp
+            && ex.outcome == Outcome::Pending
+            && !record.yiaddr.is_unspecified() =>
+        {
+            ex.outcome = Outcome::Ack;
+            ex.server_id.get_or_insert(server_id);
+            ex.address = Some(record.yiaddr);
+        }
+        _ => {}
+    }
+    false
+}
+
+/// One server's OFFER, once per (server, address), with its latency from the first DISCOVER.
+fn note_offer(ex: &mut Exchange, record: &MessageRecord, server_id: Ipv4Addr, leg: Leg) {
+    let dup = ex
+        .offers
+        .iter()
+        .any(|o| o.server_id == server_id && o.yiaddr == record.yiaddr);
+    if dup {
+        return;
+    }
+    let discovers = || {
+        ex.messages
+            .iter()
+            .filter(|r| r.msg_type == Some(MessageType::DISCOVER))
+    };
+    let first = discovers()
+        .find(|r| leg.answers(r))
+        .or_else(|| discovers().next());
+    let offer = Offer {
+        server_id,
+        server_mac: record.src_mac().filter(|_| leg != Leg::RelayToClient),
+        yiaddr: record.yiaddr,
+        latency_ms: record.latency_ms(),
+        latency_first_ms: first.and_then(|d| record.ts.checked_millis_since(d.ts)),
+        frame: record.frame,
+    };
+    push_compact(&mut ex.offers, offer);
+}
+
 /// A message joined an exchange that was only settled for lack of news: it is open again.
 fn reopen(ex: &mut Exchange) {
     if ex.outcome.is_settled() {
@@ -1159,7 +1404,7 @@ fn settle(ex: &Exchange, gave_up: bool) -> Outcome {
 
 fn push_record(ex: &mut Exchange, record: MessageRecord) {
     if ex.messages.len() < MAX_MESSAGES_PER_EXCHANGE {
-        ex.messages.push(record);
+        push_compact(&mut ex.messages, record);
     } else {
         ex.messages_dropped += 1;
     }

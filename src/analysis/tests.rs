@@ -834,7 +834,7 @@ fn a_routed_copy_on_another_segment_is_not_a_retransmission() {
     let legs: Vec<(Option<[u8; 6]>, u32)> = e
         .messages
         .iter()
-        .map(|m| (m.src_mac, m.retransmissions))
+        .map(|m| (m.src_mac(), m.retransmissions))
         .collect();
     assert_eq!(legs, [(Some(CLIENT), 1), (Some(RELAY_UP_MAC), 0)]);
 }
@@ -1182,4 +1182,41 @@ fn several_servers_are_a_finding_per_segment_only() {
             .message
             .contains("VLAN 10")
     );
+}
+
+proptest::proptest! {
+    /// The one-pass option reader finds what `Message`'s accessors find, repeated and
+    /// badly sized options included.
+    #[test]
+    fn options_in_one_pass_equal_the_accessors(
+        opts in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![12u8, 50, 51, 53, 54, 60, 61, 3, 43]),
+                proptest::collection::vec(proptest::num::u8::ANY, 0..6),
+            ),
+            0..10,
+        )
+    ) {
+        let mut b = MessageBuilder::request(1, [2, 0, 0, 0, 0, 1]);
+        for (code, data) in &opts {
+            b = b.option(*code, data);
+        }
+        let bytes = b.build();
+        let m = Message::decode(&bytes);
+        let o = Options::of(&m);
+        proptest::prop_assert_eq!(o.message_type, m.message_type());
+        proptest::prop_assert_eq!(o.server_id, m.server_id());
+        proptest::prop_assert_eq!(o.requested_ip, m.requested_ip());
+        proptest::prop_assert_eq!(o.lease_time, m.lease_time());
+        proptest::prop_assert_eq!(o.client_id, m.first_option(opt::CLIENT_ID));
+        proptest::prop_assert_eq!(o.hostname, m.first_option(opt::HOSTNAME));
+        proptest::prop_assert_eq!(o.vendor_class, m.first_option(opt::VENDOR_CLASS));
+        // What client_for uses: the first part unless the option was split.
+        let used = if o.client_id_split {
+            m.client_id()
+        } else {
+            o.client_id.map(std::borrow::Cow::Borrowed)
+        };
+        proptest::prop_assert_eq!(used, m.client_id());
+    }
 }

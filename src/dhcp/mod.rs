@@ -11,6 +11,7 @@ pub mod options;
 pub use builder::MessageBuilder;
 pub use options::{MessageType, Value};
 
+use crate::mac::MacAddr;
 use std::borrow::Cow;
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -22,7 +23,8 @@ pub const FIXED_HEADER_LEN: usize = 236;
 /// Offset of the first option (after the cookie).
 pub const OPTIONS_OFFSET: usize = 240;
 
-/// Byte ranges of the fixed-header fields (RFC 2131 §2, figure 1).
+/// Byte ranges of the fixed-header fields (RFC 2131 §2, figure 1): the one place both the
+/// decoder ([`Message::decode`]) and the builder ([`MessageBuilder`]) take them from.
 pub mod field {
     use std::ops::Range;
     pub const OP: Range<usize> = 0..1;
@@ -72,6 +74,81 @@ pub struct RawOption<'a> {
     pub offset: usize,
     pub area: Area,
     pub data: &'a [u8],
+}
+
+/// Options kept inline up to this count: real clients and servers send fewer, so decoding
+/// allocates nothing; longer lists (hostile or odd packets) move to the heap.
+const INLINE_OPTIONS: usize = 24;
+
+/// The options of a message in wire order. Derefs to a slice.
+#[derive(Clone)]
+pub struct OptionList<'a> {
+    inline: [RawOption<'a>; INLINE_OPTIONS],
+    inline_len: usize,
+    /// Every option once there are more than [`INLINE_OPTIONS`].
+    spilled: Vec<RawOption<'a>>,
+}
+
+impl<'a> OptionList<'a> {
+    const EMPTY: RawOption<'static> = RawOption {
+        code: 0,
+        len: 0,
+        offset: 0,
+        area: Area::Options,
+        data: &[],
+    };
+
+    pub fn new() -> Self {
+        OptionList {
+            inline: [Self::EMPTY; INLINE_OPTIONS],
+            inline_len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, o: RawOption<'a>) {
+        if !self.spilled.is_empty() {
+            self.spilled.push(o);
+        } else if let Some(slot) = self.inline.get_mut(self.inline_len) {
+            *slot = o;
+            self.inline_len += 1;
+        } else {
+            self.spilled.reserve(INLINE_OPTIONS * 2);
+            self.spilled.extend_from_slice(&self.inline);
+            self.spilled.push(o);
+        }
+    }
+}
+
+impl Default for OptionList<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> std::ops::Deref for OptionList<'a> {
+    type Target = [RawOption<'a>];
+    fn deref(&self) -> &Self::Target {
+        if self.spilled.is_empty() {
+            &self.inline[..self.inline_len]
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+impl fmt::Debug for OptionList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s OptionList<'a> {
+    type Item = &'s RawOption<'a>;
+    type IntoIter = std::slice::Iter<'s, RawOption<'a>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// An anomaly found while decoding. Never fatal: the message keeps what could be read.
@@ -245,8 +322,10 @@ pub struct Message<'a> {
     pub cookie: Option<[u8; 4]>,
     /// Option 52's value when valid (1 file, 2 sname, 3 both), else 0.
     pub overload: u8,
+    /// Offset of the End option (255) of the options area, when there is one.
+    pub options_end: Option<usize>,
     /// Options in wire order: options area, then file, then sname. Pad and End are omitted.
-    pub options: Vec<RawOption<'a>>,
+    pub options: OptionList<'a>,
     pub warnings: Vec<Warning>,
 }
 
@@ -255,10 +334,10 @@ impl<'a> Message<'a> {
     pub fn decode(bytes: &'a [u8]) -> Message<'a> {
         let mut msg = Message {
             bytes,
-            op: byte(bytes, 0),
-            htype: byte(bytes, 1),
-            hlen: byte(bytes, 2),
-            hops: byte(bytes, 3),
+            op: byte(bytes, field::OP.start),
+            htype: byte(bytes, field::HTYPE.start),
+            hlen: byte(bytes, field::HLEN.start),
+            hops: byte(bytes, field::HOPS.start),
             xid: u32_at(bytes, field::XID.start),
             secs: u16_at(bytes, field::SECS.start),
             flags: u16_at(bytes, field::FLAGS.start),
@@ -268,7 +347,8 @@ impl<'a> Message<'a> {
             giaddr: ip_at(bytes, field::GIADDR.start),
             cookie: None,
             overload: 0,
-            options: Vec::new(),
+            options_end: None,
+            options: OptionList::new(),
             warnings: Vec::new(),
         };
         if msg.hlen > 16 {
@@ -291,10 +371,9 @@ impl<'a> Message<'a> {
     }
 
     fn decode_options(&mut self) {
-        self.options.reserve(16);
         let bytes = self.bytes;
         let main = bytes.get(OPTIONS_OFFSET..).unwrap_or_default();
-        walk_area(
+        self.options_end = walk_area(
             main,
             OPTIONS_OFFSET,
             Area::Options,
@@ -328,7 +407,7 @@ impl<'a> Message<'a> {
                 continue;
             };
             let before = self.options.len();
-            walk_area(
+            let _ = walk_area(
                 region,
                 range.start,
                 area,
@@ -466,11 +545,13 @@ impl<'a> Message<'a> {
     }
 
     /// chaddr as a MAC when it is a 6-byte Ethernet address.
+    pub fn client_mac(&self) -> Option<MacAddr> {
+        MacAddr::from_slice(self.chaddr())
+    }
+
+    /// chaddr as bytes when it is a 6-byte Ethernet address; prefer [`Message::client_mac`].
     pub fn chaddr_mac(&self) -> Option<[u8; 6]> {
-        match self.chaddr() {
-            [a, b, c, d, e, f] => Some([*a, *b, *c, *d, *e, *f]),
-            _ => None,
-        }
+        self.client_mac().map(MacAddr::octets)
     }
 
     /// The sname field as captured (64 bytes, fewer when truncated).
@@ -513,14 +594,14 @@ fn walk_area<'a>(
     area_bytes: &'a [u8],
     base: usize,
     area: Area,
-    out: &mut Vec<RawOption<'a>>,
+    out: &mut OptionList<'a>,
     warnings: &mut Vec<Warning>,
-) {
+) -> Option<usize> {
     let mut pos = 0;
     loop {
         let Some(&code) = area_bytes.get(pos) else {
             warnings.push(Warning::MissingEnd { area });
-            return;
+            return None;
         };
         match code {
             options::PAD => pos += 1,
@@ -533,7 +614,7 @@ fn walk_area<'a>(
                         bytes: rest.iter().filter(|&&b| b != 0).count(),
                     });
                 }
-                return;
+                return Some(base + pos);
             }
             _ => {
                 let Some(&len) = area_bytes.get(pos + 1) else {
@@ -541,7 +622,7 @@ fn walk_area<'a>(
                         code,
                         offset: base + pos,
                     });
-                    return;
+                    return None;
                 };
                 let start = pos + 2;
                 let end = start + usize::from(len);
@@ -561,7 +642,7 @@ fn walk_area<'a>(
                         claimed: len,
                         available,
                     });
-                    return;
+                    return None;
                 }
                 pos = end;
             }

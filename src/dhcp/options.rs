@@ -1,7 +1,6 @@
 //! Option codes: names, expected shapes and typed values.
 
 use super::Warning;
-use crate::escape::escape_bytes;
 use std::fmt::{self, Write};
 use std::net::Ipv4Addr;
 
@@ -298,7 +297,7 @@ pub(crate) fn check(code: u8, data: &[u8]) -> Option<Warning> {
         Kind::Auth if len < 11 => bad("at least 11"),
         Kind::Empty if len != 0 && code != PAD && code != END => bad("0"),
         // Structured values: validated without building them (this runs for every packet).
-        Kind::DomainList => dns_walk(data, true, None)
+        Kind::DomainList => dns_walk(data, true, |_| {})
             .err()
             .map(|reason| Warning::BadValue { code, reason }),
         Kind::ClasslessRoutes => walk_routes(data, |_| {})
@@ -339,19 +338,21 @@ fn tlv_fits(mut data: &[u8], header: usize, body_len: impl Fn(&[u8]) -> usize) -
     true
 }
 
-/// A typed option value, borrowing the option bytes where it can.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A typed option value, borrowing the option bytes: decoding never allocates, and lists
+/// are walked again when shown. [`fmt::Display`] gives the text form (every string from the
+/// wire escaped), [`Value::write_json`] the JSON form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value<'a> {
     Ip(Ipv4Addr),
-    Ips(Vec<Ipv4Addr>),
-    IpPairs(Vec<(Ipv4Addr, Ipv4Addr)>),
+    Ips(IpList<'a>),
+    IpPairs(IpPairs<'a>),
     U8(u8),
     U16(u16),
     U32(u32),
     I32(i32),
     Seconds(u32),
     Bool(bool),
-    U16s(Vec<u16>),
+    U16s(U16List<'a>),
     /// Text from the wire, raw: escape before display ([`Value::fmt`] does).
     Text(&'a [u8]),
     Empty,
@@ -363,15 +364,14 @@ pub enum Value<'a> {
         id: &'a [u8],
     },
     Overload(u8),
-    UserClass(Vec<&'a [u8]>),
+    UserClass(UserClasses<'a>),
     ClientFqdn {
         flags: u8,
         rcode1: u8,
         rcode2: u8,
-        /// Already escaped for display.
-        name: String,
+        name: FqdnName<'a>,
     },
-    RelayAgent(Vec<SubOption<'a>>),
+    RelayAgent(SubOptions<'a>),
     Auth {
         protocol: u8,
         algorithm: u8,
@@ -379,7 +379,7 @@ pub enum Value<'a> {
         replay: u64,
         info: &'a [u8],
     },
-    ClientArch(Vec<u16>),
+    ClientArch(U16List<'a>),
     ClientNdi {
         kind: u8,
         major: u8,
@@ -389,12 +389,11 @@ pub enum Value<'a> {
         kind: u8,
         id: &'a [u8],
     },
-    /// Names already escaped for display.
-    DomainList(Vec<String>),
-    SipServers(Box<Value<'a>>),
-    ClasslessRoutes(Vec<Route>),
+    DomainList(DnsNames<'a>),
+    SipServers(Sip<'a>),
+    ClasslessRoutes(Routes<'a>),
     /// Options 124/125: per enterprise number, the data (125: sub-options inside).
-    Vendors(Vec<(u32, &'a [u8])>),
+    Vendors(Vendors<'a>),
     StatusCode {
         code: u8,
         message: &'a [u8],
@@ -406,6 +405,233 @@ pub enum Value<'a> {
     },
 }
 
+/// IPv4 addresses, 4 bytes each (length checked when decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpList<'a>(&'a [u8]);
+
+impl<'a> IpList<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = Ipv4Addr> + 'a {
+        self.0.chunks_exact(4).map(ip4)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len() / 4
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.len() < 4
+    }
+}
+
+/// Pairs of IPv4 addresses (options 21, 33).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpPairs<'a>(&'a [u8]);
+
+impl<'a> IpPairs<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = (Ipv4Addr, Ipv4Addr)> + 'a {
+        self.0.chunks_exact(8).map(|p| (ip4(&p[..4]), ip4(&p[4..])))
+    }
+}
+
+/// Big-endian 16-bit values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct U16List<'a>(&'a [u8]);
+
+impl<'a> U16List<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = u16> + 'a {
+        self.0
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+    }
+}
+
+/// RFC 3004 user classes (length-prefixed records, validated when decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserClasses<'a>(&'a [u8]);
+
+impl<'a> UserClasses<'a> {
+    fn parse(data: &'a [u8]) -> Option<Self> {
+        let mut rest = data;
+        let mut any = false;
+        while let [len, tail @ ..] = rest {
+            let len = usize::from(*len);
+            if len == 0 {
+                return None;
+            }
+            tail.get(..len)?;
+            rest = &tail[len..];
+            any = true;
+        }
+        any.then_some(UserClasses(data))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let (&len, tail) = rest.split_first()?;
+            let class = tail.get(..usize::from(len))?;
+            rest = &tail[class.len()..];
+            Some(class)
+        })
+    }
+}
+
+/// Relay agent (82) sub-options, validated when decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubOptions<'a>(&'a [u8]);
+
+impl<'a> SubOptions<'a> {
+    fn parse(data: &'a [u8]) -> Option<Self> {
+        tlv_fits(data, 2, |h| usize::from(h[1])).then_some(SubOptions(data))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = SubOption<'a>> + 'a {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let [code, len, tail @ ..] = rest else {
+                return None;
+            };
+            let data = tail.get(..usize::from(*len))?;
+            rest = &tail[data.len()..];
+            Some(SubOption { code: *code, data })
+        })
+    }
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Enterprise records of options 124/125 (and relay sub-option 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vendors<'a>(&'a [u8]);
+
+impl<'a> Vendors<'a> {
+    fn parse(data: &'a [u8]) -> Option<Self> {
+        tlv_fits(data, 5, |h| usize::from(h[4])).then_some(Vendors(data))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &'a [u8])> + 'a {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let (&[a, b, c, d, len], tail) = rest.split_first_chunk::<5>()?;
+            let data = tail.get(..usize::from(len))?;
+            rest = &tail[data.len()..];
+            Some((u32::from_be_bytes([a, b, c, d]), data))
+        })
+    }
+}
+
+/// Classless static routes (121/249), validated when decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Routes<'a>(&'a [u8]);
+
+impl<'a> Routes<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = Route> + 'a {
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            let (route, tail) = next_route(rest).ok()??;
+            rest = tail;
+            Some(route)
+        })
+    }
+}
+
+/// DNS wire-format names (RFC 1035 §4.1.4, compression per RFC 3397), validated when decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsNames<'a>(&'a [u8]);
+
+impl DnsNames<'_> {
+    /// Writes the names, labels escaped, `sep` between names.
+    fn write_names<W: Write>(
+        &self,
+        out: &mut W,
+        mut sep: impl FnMut(&mut W) -> fmt::Result,
+    ) -> fmt::Result {
+        let mut result = Ok(());
+        let mut first_name = true;
+        let mut first_label = true;
+        let _ = dns_walk(self.0, true, |event| {
+            if result.is_err() {
+                return;
+            }
+            if first_label && !first_name {
+                result = sep(out);
+            }
+            match event {
+                DnsEvent::Label(label) => {
+                    if !first_label {
+                        result = result.and_then(|()| out.write_char('.'));
+                    }
+                    result = result.and_then(|()| crate::escape::write_escaped(out, label));
+                    first_label = false;
+                    first_name = false;
+                }
+                DnsEvent::End => {
+                    first_name = false;
+                    first_label = true;
+                }
+            }
+        });
+        result
+    }
+    pub fn count(&self) -> usize {
+        dns_walk(self.0, true, |_| {}).unwrap_or(0)
+    }
+}
+
+/// The name of option 81: DNS wire format (flag E) or plain ASCII, escaped when shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FqdnName<'a> {
+    raw: &'a [u8],
+    wire: bool,
+}
+
+impl fmt::Display for FqdnName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f)
+    }
+}
+
+impl FqdnName<'_> {
+    fn write(&self, out: &mut impl Write) -> fmt::Result {
+        if !self.wire {
+            return crate::escape::write_escaped(out, self.raw);
+        }
+        let mut result = Ok(());
+        let mut first = true;
+        let _ = dns_walk(self.raw, false, |event| {
+            if let DnsEvent::Label(label) = event {
+                if !first {
+                    result = result.and_then(|()| out.write_char('.'));
+                }
+                result = result.and_then(|()| crate::escape::write_escaped(out, label));
+                first = false;
+            }
+        });
+        result
+    }
+}
+
+impl PartialEq<str> for FqdnName<'_> {
+    fn eq(&self, other: &str) -> bool {
+        /// Consumes `rest` as the text is written; fails on the first difference.
+        struct Match<'s>(&'s str);
+        impl Write for Match<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.0 = self.0.strip_prefix(s).ok_or(fmt::Error)?;
+                Ok(())
+            }
+        }
+        let mut m = Match(other);
+        self.write(&mut m).is_ok() && m.0.is_empty()
+    }
+}
+
+/// Option 120: names or addresses, by its encoding byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sip<'a> {
+    Names(DnsNames<'a>),
+    Ips(IpList<'a>),
+}
+
 /// One route of option 121/249.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
@@ -415,7 +641,7 @@ pub struct Route {
 }
 
 /// A relay agent (82) sub-option.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SubOption<'a> {
     pub code: u8,
     pub data: &'a [u8],
@@ -440,9 +666,7 @@ impl SubOption<'_> {
             _ => "Unknown",
         }
     }
-}
 
-impl SubOption<'_> {
     /// The value alone, escaped: `Display` shows it after the name and code.
     pub fn value(&self) -> SubOptionValue<'_> {
         SubOptionValue(self)
@@ -464,18 +688,22 @@ impl fmt::Display for SubOptionValue<'_> {
         match (s.code, s.data) {
             (5 | 11, &[a, b, c, d]) => write!(f, "{}", Ipv4Addr::new(a, b, c, d)),
             (1 | 2 | 6, d) if d.iter().all(|b| b.is_ascii_graphic() || *b == b' ') => {
-                f.write_str(&escape_bytes(d))
+                crate::escape::write_escaped(f, d)
             }
             (10, &[flags]) => write!(f, "flags 0x{flags:02x}"),
             (152, []) => f.write_str("(present)"),
-            (9, d) => fmt_vendor_list(f, &parse_vendors(d).unwrap_or_default(), d),
-            (_, d) => f.write_str(&hex(d)),
+            (9, d) => match Vendors::parse(d) {
+                Some(v) if !d.is_empty() => fmt_vendor_list(f, v),
+                _ => write_hex(f, d),
+            },
+            (_, d) => write_hex(f, d),
         }
     }
 }
 
 impl<'a> Value<'a> {
-    /// Decodes `data` as option `code`. Never fails: a mismatch gives [`Value::Invalid`].
+    /// Decodes `data` as option `code`. Never fails (a mismatch gives [`Value::Invalid`]) and
+    /// never allocates.
     pub fn decode(code: u8, data: &'a [u8]) -> Value<'a> {
         let invalid = |reason| Value::Invalid { reason, raw: data };
         let (_, kind) = spec(code);
@@ -485,13 +713,11 @@ impl<'a> Value<'a> {
                 _ => invalid("expected 4 bytes"),
             },
             Kind::Ips if !data.is_empty() && data.len().is_multiple_of(4) => {
-                Value::Ips(data.chunks_exact(4).map(ip4).collect())
+                Value::Ips(IpList(data))
             }
-            Kind::IpPairs if !data.is_empty() && data.len().is_multiple_of(8) => Value::IpPairs(
-                data.chunks_exact(8)
-                    .map(|p| (ip4(&p[..4]), ip4(&p[4..])))
-                    .collect(),
-            ),
+            Kind::IpPairs if !data.is_empty() && data.len().is_multiple_of(8) => {
+                Value::IpPairs(IpPairs(data))
+            }
             Kind::U8 => match data {
                 &[v] => Value::U8(v),
                 _ => invalid("expected 1 byte"),
@@ -516,14 +742,10 @@ impl<'a> Value<'a> {
                 _ => invalid("expected 4 bytes"),
             },
             Kind::U16s | Kind::ClientArch if !data.is_empty() && data.len().is_multiple_of(2) => {
-                let v = data
-                    .chunks_exact(2)
-                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                    .collect();
                 if kind == Kind::ClientArch {
-                    Value::ClientArch(v)
+                    Value::ClientArch(U16List(data))
                 } else {
-                    Value::U16s(v)
+                    Value::U16s(U16List(data))
                 }
             }
             Kind::Text => Value::Text(data),
@@ -541,31 +763,27 @@ impl<'a> Value<'a> {
                 &[v @ 1..=3] => Value::Overload(v),
                 _ => invalid("expected 1, 2 or 3"),
             },
-            Kind::UserClass => match parse_user_class(data) {
+            Kind::UserClass => match UserClasses::parse(data) {
                 Some(classes) => Value::UserClass(classes),
                 // Many Microsoft clients send a plain string instead of RFC 3004 records.
                 None => Value::Text(data),
             },
             Kind::ClientFqdn => match data {
                 &[flags, rcode1, rcode2, ref name @ ..] => {
-                    let name = if flags & 0x04 != 0 {
-                        match dns_names(name, false) {
-                            Ok(mut names) if names.len() <= 1 => names.pop().unwrap_or_default(),
-                            _ => return invalid("bad DNS wire-format name"),
-                        }
-                    } else {
-                        escape_bytes(name)
-                    };
+                    let wire = flags & 0x04 != 0;
+                    if wire && !matches!(dns_walk(name, false, |_| {}), Ok(0 | 1)) {
+                        return invalid("bad DNS wire-format name");
+                    }
                     Value::ClientFqdn {
                         flags,
                         rcode1,
                         rcode2,
-                        name,
+                        name: FqdnName { raw: name, wire },
                     }
                 }
                 _ => invalid("expected at least 3 bytes"),
             },
-            Kind::RelayAgent => match parse_tlv(data) {
+            Kind::RelayAgent => match SubOptions::parse(data) {
                 Some(subs) => Value::RelayAgent(subs),
                 None => invalid("sub-option overruns the option"),
             },
@@ -587,25 +805,25 @@ impl<'a> Value<'a> {
                 [kind, id @ ..] if id.len() == 16 => Value::MachineId { kind: *kind, id },
                 _ => invalid("expected 17 bytes"),
             },
-            Kind::DomainList => match dns_names(data, true) {
-                Ok(names) => Value::DomainList(names),
+            Kind::DomainList => match dns_walk(data, true, |_| {}) {
+                Ok(_) => Value::DomainList(DnsNames(data)),
                 Err(reason) => invalid(reason),
             },
             Kind::SipServers => match data {
-                [0, names @ ..] => match dns_names(names, true) {
-                    Ok(n) => Value::SipServers(Box::new(Value::DomainList(n))),
+                [0, names @ ..] => match dns_walk(names, true, |_| {}) {
+                    Ok(_) => Value::SipServers(Sip::Names(DnsNames(names))),
                     Err(reason) => invalid(reason),
                 },
                 [1, ips @ ..] if !ips.is_empty() && ips.len() % 4 == 0 => {
-                    Value::SipServers(Box::new(Value::Ips(ips.chunks_exact(4).map(ip4).collect())))
+                    Value::SipServers(Sip::Ips(IpList(ips)))
                 }
                 _ => invalid("unknown encoding byte"),
             },
-            Kind::ClasslessRoutes => match parse_routes(data) {
-                Ok(r) => Value::ClasslessRoutes(r),
+            Kind::ClasslessRoutes => match walk_routes(data, |_| {}) {
+                Ok(()) => Value::ClasslessRoutes(Routes(data)),
                 Err(reason) => invalid(reason),
             },
-            Kind::ViVendorClass | Kind::ViVendorInfo => match parse_vendors(data) {
+            Kind::ViVendorClass | Kind::ViVendorInfo => match Vendors::parse(data) {
                 Some(v) => Value::Vendors(v),
                 None => invalid("enterprise data overruns the option"),
             },
@@ -622,6 +840,174 @@ impl<'a> Value<'a> {
             Kind::Empty => invalid("expected no data"),
         }
     }
+
+    /// Appends the JSON form (compact, strings escaped for a terminal first) to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        use crate::escape::{JsonStr, push_json_escaped};
+        let ip = |out: &mut String, ip: Ipv4Addr| {
+            out.push('"');
+            push_ip(out, ip);
+            out.push('"');
+        };
+        let hex_str = |out: &mut String, bytes: &[u8]| {
+            out.push('"');
+            push_hex(out, bytes);
+            out.push('"');
+        };
+        match self {
+            Value::Ip(a) => ip(out, *a),
+            Value::Ips(list) | Value::SipServers(Sip::Ips(list)) => {
+                json_array(out, list.iter(), |out, a| ip(out, a))
+            }
+            Value::IpPairs(p) => json_array(out, p.iter(), |out, (a, b)| {
+                out.push('[');
+                ip(out, a);
+                out.push(',');
+                ip(out, b);
+                out.push(']');
+            }),
+            Value::U8(n) | Value::Overload(n) => push_u64(out, u64::from(*n)),
+            Value::U16(n) => push_u64(out, u64::from(*n)),
+            Value::U32(n) | Value::Seconds(n) => push_u64(out, u64::from(*n)),
+            Value::I32(n) => {
+                if *n < 0 {
+                    out.push('-');
+                }
+                push_u64(out, u64::from(n.unsigned_abs()));
+            }
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::U16s(v) | Value::ClientArch(v) => {
+                json_array(out, v.iter(), |out, n| push_u64(out, u64::from(n)))
+            }
+            Value::Text(t) => push_json_escaped(out, t),
+            Value::Empty => out.push_str("null"),
+            Value::Hex(h) => hex_str(out, h),
+            Value::MessageType(_) | Value::MachineId { .. } => {
+                out.push('"');
+                let _ = write!(JsonStr(out), "{self}");
+                out.push('"');
+            }
+            Value::ParamList(p) => json_array(out, p.iter(), |out, c| push_u64(out, u64::from(*c))),
+            Value::ClientId { htype, id } => {
+                out.push_str("{\"type\":");
+                push_u64(out, u64::from(*htype));
+                out.push_str(",\"id\":\"");
+                push_colon_hex(out, id);
+                out.push_str("\"}");
+            }
+            Value::UserClass(c) => json_array(out, c.iter(), push_json_escaped),
+            Value::ClientFqdn {
+                flags,
+                rcode1,
+                rcode2,
+                name,
+            } => {
+                out.push_str("{\"flags\":");
+                push_u64(out, u64::from(*flags));
+                out.push_str(",\"rcode1\":");
+                push_u64(out, u64::from(*rcode1));
+                out.push_str(",\"rcode2\":");
+                push_u64(out, u64::from(*rcode2));
+                out.push_str(",\"name\":\"");
+                let _ = name.write(&mut JsonStr(out));
+                out.push_str("\"}");
+            }
+            Value::RelayAgent(subs) => json_array(out, subs.iter(), |out, s| {
+                out.push_str("{\"code\":");
+                push_u64(out, u64::from(s.code));
+                out.push_str(",\"name\":\"");
+                out.push_str(s.name());
+                out.push_str("\",\"value\":\"");
+                let _ = write!(JsonStr(out), "{}", s.value());
+                out.push_str("\"}");
+            }),
+            Value::Auth {
+                protocol,
+                algorithm,
+                rdm,
+                replay,
+                info,
+            } => {
+                out.push_str("{\"protocol\":");
+                push_u64(out, u64::from(*protocol));
+                out.push_str(",\"algorithm\":");
+                push_u64(out, u64::from(*algorithm));
+                out.push_str(",\"rdm\":");
+                push_u64(out, u64::from(*rdm));
+                out.push_str(",\"replay\":");
+                push_u64(out, *replay);
+                out.push_str(",\"info\":");
+                hex_str(out, info);
+                out.push('}');
+            }
+            Value::ClientNdi { kind, major, minor } => {
+                out.push_str("{\"type\":");
+                push_u64(out, u64::from(*kind));
+                out.push_str(",\"major\":");
+                push_u64(out, u64::from(*major));
+                out.push_str(",\"minor\":");
+                push_u64(out, u64::from(*minor));
+                out.push('}');
+            }
+            Value::DomainList(names) | Value::SipServers(Sip::Names(names)) => {
+                out.push('[');
+                if names.count() > 0 {
+                    out.push('"');
+                    let _ = names.write_names(&mut JsonStr(out), |w| {
+                        w.0.push_str("\",\"");
+                        Ok(())
+                    });
+                    out.push('"');
+                }
+                out.push(']');
+            }
+            Value::ClasslessRoutes(routes) => json_array(out, routes.iter(), |out, r| {
+                out.push_str("{\"destination\":");
+                ip(out, r.destination);
+                out.push_str(",\"prefix\":");
+                push_u64(out, u64::from(r.prefix));
+                out.push_str(",\"router\":");
+                ip(out, r.router);
+                out.push('}');
+            }),
+            Value::Vendors(v) => json_array(out, v.iter(), |out, (e, d)| {
+                out.push_str("{\"enterprise\":");
+                push_u64(out, u64::from(e));
+                out.push_str(",\"data\":");
+                hex_str(out, d);
+                out.push('}');
+            }),
+            Value::StatusCode { code, message } => {
+                out.push_str("{\"code\":");
+                push_u64(out, u64::from(*code));
+                out.push_str(",\"message\":");
+                push_json_escaped(out, message);
+                out.push('}');
+            }
+            Value::Invalid { reason, raw } => {
+                out.push_str("{\"invalid\":\"");
+                out.push_str(reason);
+                out.push_str("\",\"hex\":");
+                hex_str(out, raw);
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn json_array<T>(
+    out: &mut String,
+    items: impl Iterator<Item = T>,
+    mut item: impl FnMut(&mut String, T),
+) {
+    out.push('[');
+    for (i, it) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item(out, it);
+    }
+    out.push(']');
 }
 
 fn ip4(c: &[u8]) -> Ipv4Addr {
@@ -631,92 +1017,56 @@ fn ip4(c: &[u8]) -> Ipv4Addr {
     }
 }
 
-fn parse_tlv(mut data: &[u8]) -> Option<Vec<SubOption<'_>>> {
-    let mut out = Vec::new();
-    while let [code, len, rest @ ..] = data {
-        let len = usize::from(*len);
-        let value = rest.get(..len)?;
-        out.push(SubOption {
-            code: *code,
-            data: value,
-        });
-        data = &rest[len..];
+/// One route at the start of `data` and what follows it; `Ok(None)` at the end.
+fn next_route(data: &[u8]) -> Result<Option<(Route, &[u8])>, &'static str> {
+    let [width, rest @ ..] = data else {
+        return Ok(None);
+    };
+    if *width > 32 {
+        return Err("route prefix width above 32");
     }
-    data.is_empty().then_some(out)
-}
-
-fn parse_user_class(mut data: &[u8]) -> Option<Vec<&[u8]>> {
-    let mut out = Vec::new();
-    while let [len, rest @ ..] = data {
-        let len = usize::from(*len);
-        if len == 0 {
-            return None;
-        }
-        out.push(rest.get(..len)?);
-        data = &rest[len..];
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-fn parse_vendors(mut data: &[u8]) -> Option<Vec<(u32, &[u8])>> {
-    let mut out = Vec::new();
-    while !data.is_empty() {
-        let (&[a, b, c, d, len], rest) = data.split_first_chunk::<5>()?;
-        let len = usize::from(len);
-        out.push((u32::from_be_bytes([a, b, c, d]), rest.get(..len)?));
-        data = &rest[len..];
-    }
-    Some(out)
-}
-
-fn parse_routes(data: &[u8]) -> Result<Vec<Route>, &'static str> {
-    let mut out = Vec::new();
-    walk_routes(data, |r| out.push(r))?;
-    Ok(out)
+    let significant = usize::from(width.div_ceil(8));
+    let Some(dest) = rest.get(..significant) else {
+        return Err("route truncated");
+    };
+    let Some(router) = rest.get(significant..significant + 4) else {
+        return Err("route truncated");
+    };
+    let mut octets = [0u8; 4];
+    octets[..significant].copy_from_slice(dest);
+    let route = Route {
+        destination: Ipv4Addr::from(octets),
+        prefix: *width,
+        router: ip4(router),
+    };
+    Ok(Some((route, &rest[significant + 4..])))
 }
 
 fn walk_routes(mut data: &[u8], mut on_route: impl FnMut(Route)) -> Result<(), &'static str> {
-    while let [width, rest @ ..] = data {
-        if *width > 32 {
-            return Err("route prefix width above 32");
-        }
-        let significant = usize::from(width.div_ceil(8));
-        let Some(dest) = rest.get(..significant) else {
-            return Err("route truncated");
-        };
-        let Some(router) = rest.get(significant..significant + 4) else {
-            return Err("route truncated");
-        };
-        let mut octets = [0u8; 4];
-        octets[..significant].copy_from_slice(dest);
-        on_route(Route {
-            destination: Ipv4Addr::from(octets),
-            prefix: *width,
-            router: ip4(router),
-        });
-        data = &rest[significant + 4..];
+    while let Some((route, rest)) = next_route(data)? {
+        on_route(route);
+        data = rest;
     }
     Ok(())
 }
 
-/// Decodes DNS wire-format names (RFC 1035 §4.1.4), with compression pointers relative to
-/// the start of `data` (RFC 3397 §2). Labels are escaped as they are read.
-fn dns_names(data: &[u8], allow_pointers: bool) -> Result<Vec<String>, &'static str> {
-    let mut names = Vec::new();
-    dns_walk(data, allow_pointers, Some(&mut names))?;
-    Ok(names)
+/// What [`dns_walk`] reports: each label of a name, then the end of that name.
+enum DnsEvent<'a> {
+    Label(&'a [u8]),
+    End,
 }
 
-/// Walks DNS wire-format names; builds them into `names` when given (validation alone
-/// allocates nothing).
-fn dns_walk(
-    data: &[u8],
+/// Walks DNS wire-format names (RFC 1035 §4.1.4), with compression pointers relative to the
+/// start of `data` (RFC 3397 §2), reporting labels as they are read; returns how many names.
+/// On an error the events so far are incomplete: validate before showing.
+fn dns_walk<'a>(
+    data: &'a [u8],
     allow_pointers: bool,
-    mut names: Option<&mut Vec<String>>,
-) -> Result<(), &'static str> {
+    mut visit: impl FnMut(DnsEvent<'a>),
+) -> Result<usize, &'static str> {
     let mut pos = 0;
+    let mut names = 0;
     while pos < data.len() {
-        let mut name = names.as_ref().map(|_| String::new());
         let mut name_len = 0usize;
         let mut cursor = pos;
         let mut jumped = false;
@@ -766,28 +1116,98 @@ fn dns_walk(
             if name_len > 1024 {
                 return Err("name too long");
             }
-            if let Some(name) = name.as_mut() {
-                if !name.is_empty() {
-                    name.push('.');
-                }
-                crate::escape::push_escaped(name, label);
-            }
+            visit(DnsEvent::Label(label));
             cursor += 1 + usize::from(len);
         }
-        if let (Some(names), Some(name)) = (names.as_mut(), name) {
-            names.push(name);
-        }
+        visit(DnsEvent::End);
+        names += 1;
     }
-    Ok(())
+    Ok(names)
 }
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Lower-case hex without separators.
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
+    push_hex(&mut s, bytes);
     s
+}
+
+/// Appends lower-case hex without separators.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(HEX_DIGITS[usize::from(b & 0xf)]));
+    }
+}
+
+/// Writes lower-case hex without separators to any `fmt::Write`, without allocating.
+pub fn write_hex(out: &mut impl Write, bytes: &[u8]) -> fmt::Result {
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(32) {
+        for (i, b) in chunk.iter().enumerate() {
+            buf[2 * i] = HEX_DIGITS[usize::from(b >> 4)];
+            buf[2 * i + 1] = HEX_DIGITS[usize::from(b & 0xf)];
+        }
+        out.write_str(std::str::from_utf8(&buf[..chunk.len() * 2]).map_err(|_| fmt::Error)?)?;
+    }
+    Ok(())
+}
+
+/// Appends lower-case colon-separated hex (the MAC notation).
+pub fn push_colon_hex(out: &mut String, bytes: &[u8]) {
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(HEX_DIGITS[usize::from(b & 0xf)]));
+    }
+}
+
+/// Appends a decimal number without going through `fmt`.
+pub fn push_u64(out: &mut String, n: u64) {
+    if n < 1000 {
+        return push_small(out, n as u32);
+    }
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    while n > 0 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Below 1000: ports, octets, option codes and offsets, most numbers a packet holds.
+fn push_small(out: &mut String, n: u32) {
+    let digit = |d: u32| char::from(b'0' + d as u8);
+    if n >= 100 {
+        out.push(digit(n / 100));
+    }
+    if n >= 10 {
+        out.push(digit(n / 10 % 10));
+    }
+    out.push(digit(n % 10));
+}
+
+/// Appends an IPv4 address in dotted quad without going through `fmt`.
+pub fn push_ip(out: &mut String, ip: Ipv4Addr) {
+    let [a, b, c, d] = ip.octets();
+    out.reserve(15);
+    push_small(out, u32::from(a));
+    out.push('.');
+    push_small(out, u32::from(b));
+    out.push('.');
+    push_small(out, u32::from(c));
+    out.push('.');
+    push_small(out, u32::from(d));
 }
 
 /// Lower-case colon-separated hex without allocating until written.
@@ -799,7 +1219,7 @@ impl fmt::Display for ColonHex<'_> {
             if i > 0 {
                 f.write_str(":")?;
             }
-            write!(f, "{b:02x}")?;
+            write_hex(f, &[*b])?;
         }
         Ok(())
     }
@@ -808,30 +1228,26 @@ impl fmt::Display for ColonHex<'_> {
 /// Lower-case colon-separated hex, as MAC addresses are written.
 pub fn colon_hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        let _ = write!(s, "{b:02x}");
-    }
+    push_colon_hex(&mut s, bytes);
     s
 }
 
-fn fmt_vendor_list(f: &mut fmt::Formatter<'_>, v: &[(u32, &[u8])], raw: &[u8]) -> fmt::Result {
-    if v.is_empty() {
-        return f.write_str(&hex(raw));
-    }
+fn fmt_vendor_list(f: &mut impl Write, v: Vendors<'_>) -> fmt::Result {
     for (i, (enterprise, data)) in v.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write!(f, "enterprise {enterprise}: {}", hex(data))?;
+        write!(f, "enterprise {enterprise}: ")?;
+        write_hex(f, data)?;
     }
     Ok(())
 }
 
-fn fmt_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
-    for (i, it) in items.iter().enumerate() {
+fn fmt_list<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl Iterator<Item = T>,
+) -> fmt::Result {
+    for (i, it) in items.enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
@@ -862,9 +1278,10 @@ pub fn fmt_secs(f: &mut impl Write, secs: u32) -> fmt::Result {
 
 impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::escape::write_escaped;
         match self {
             Value::Ip(ip) => write!(f, "{ip}"),
-            Value::Ips(ips) => fmt_list(f, ips),
+            Value::Ips(ips) | Value::SipServers(Sip::Ips(ips)) => fmt_list(f, ips.iter()),
             Value::IpPairs(p) => {
                 for (i, (a, b)) in p.iter().enumerate() {
                     if i > 0 {
@@ -880,10 +1297,10 @@ impl fmt::Display for Value<'_> {
             Value::I32(v) => write!(f, "{v}"),
             Value::Seconds(s) => fmt_secs(f, *s),
             Value::Bool(b) => write!(f, "{}", if *b { "enabled" } else { "disabled" }),
-            Value::U16s(v) | Value::ClientArch(v) => fmt_list(f, v),
-            Value::Text(t) => f.write_str(&escape_bytes(t)),
+            Value::U16s(v) | Value::ClientArch(v) => fmt_list(f, v.iter()),
+            Value::Text(t) => write_escaped(f, t),
             Value::Empty => f.write_str("(empty)"),
-            Value::Hex(h) => f.write_str(&hex(h)),
+            Value::Hex(h) => write_hex(f, h),
             Value::MessageType(t) => write!(f, "{t}"),
             Value::ParamList(p) => {
                 for (i, c) in p.iter().enumerate() {
@@ -896,9 +1313,10 @@ impl fmt::Display for Value<'_> {
             }
             Value::ClientId { htype, id } => {
                 if *htype == 1 && id.len() == 6 {
-                    write!(f, "ethernet {}", colon_hex(id))
+                    write!(f, "ethernet {}", ColonHex(id))
                 } else {
-                    write!(f, "type {htype} {}", hex(id))
+                    write!(f, "type {htype} ")?;
+                    write_hex(f, id)
                 }
             }
             Value::Overload(v) => f.write_str(match v {
@@ -911,7 +1329,7 @@ impl fmt::Display for Value<'_> {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    f.write_str(&escape_bytes(class))?;
+                    write_escaped(f, class)?;
                 }
                 Ok(())
             }
@@ -944,11 +1362,13 @@ impl fmt::Display for Value<'_> {
                 rdm,
                 replay,
                 info,
-            } => write!(
-                f,
-                "protocol {protocol} algorithm {algorithm} rdm {rdm} replay {replay:#018x} info {}",
-                hex(info)
-            ),
+            } => {
+                write!(
+                    f,
+                    "protocol {protocol} algorithm {algorithm} rdm {rdm} replay {replay:#018x} info "
+                )?;
+                write_hex(f, info)
+            }
             Value::ClientNdi { kind, major, minor } => {
                 write!(f, "type {kind} version {major}.{minor}")
             }
@@ -958,20 +1378,13 @@ impl fmt::Display for Value<'_> {
                     if matches!(i, 4 | 6 | 8 | 10) {
                         f.write_str("-")?;
                     }
-                    write!(f, "{b:02x}")?;
+                    write_hex(f, &[*b])?;
                 }
                 Ok(())
             }
-            Value::DomainList(names) => {
-                for (i, n) in names.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    f.write_str(n)?;
-                }
-                Ok(())
+            Value::DomainList(names) | Value::SipServers(Sip::Names(names)) => {
+                names.write_names(f, |f| f.write_str(", "))
             }
-            Value::SipServers(inner) => write!(f, "{inner}"),
             Value::ClasslessRoutes(routes) => {
                 for (i, r) in routes.iter().enumerate() {
                     if i > 0 {
@@ -981,11 +1394,15 @@ impl fmt::Display for Value<'_> {
                 }
                 Ok(())
             }
-            Value::Vendors(v) => fmt_vendor_list(f, v, &[]),
+            Value::Vendors(v) => fmt_vendor_list(f, *v),
             Value::StatusCode { code, message } => {
-                write!(f, "{code} {}", escape_bytes(message))
+                write!(f, "{code} ")?;
+                write_escaped(f, message)
             }
-            Value::Invalid { reason, raw } => write!(f, "{} (invalid: {reason})", hex(raw)),
+            Value::Invalid { reason, raw } => {
+                write_hex(f, raw)?;
+                write!(f, " (invalid: {reason})")
+            }
         }
     }
 }

@@ -226,10 +226,12 @@ fn wrong_length_for_the_type_is_warned() {
 fn domain_search_follows_compression_pointers() {
     // "eng.example.com" then "corp" + pointer to "example.com" (offset 4).
     let data = b"\x03eng\x07example\x03com\x00\x04corp\xc0\x04";
-    assert_eq!(
-        Value::decode(119, data),
-        Value::DomainList(vec!["eng.example.com".into(), "corp.example.com".into()])
-    );
+    let v = Value::decode(119, data);
+    assert!(matches!(v, Value::DomainList(_)), "{v:?}");
+    assert_eq!(v.to_string(), "eng.example.com, corp.example.com");
+    let mut json = String::new();
+    v.write_json(&mut json);
+    assert_eq!(json, r#"["eng.example.com","corp.example.com"]"#);
     // A pointer loop is rejected, not followed forever.
     assert!(matches!(
         Value::decode(119, b"\xc0\x00"),
@@ -240,9 +242,12 @@ fn domain_search_follows_compression_pointers() {
 #[test]
 fn classless_routes_decode_with_significant_octets() {
     let data = [0, 10, 0, 0, 1, 24, 192, 168, 5, 10, 0, 0, 254];
+    let Value::ClasslessRoutes(routes) = Value::decode(121, &data) else {
+        panic!("not routes");
+    };
     assert_eq!(
-        Value::decode(121, &data),
-        Value::ClasslessRoutes(vec![
+        routes.iter().collect::<Vec<_>>(),
+        vec![
             Route {
                 destination: Ipv4Addr::UNSPECIFIED,
                 prefix: 0,
@@ -253,7 +258,7 @@ fn classless_routes_decode_with_significant_octets() {
                 prefix: 24,
                 router: Ipv4Addr::new(10, 0, 0, 254)
             },
-        ])
+        ]
     );
     assert!(matches!(
         Value::decode(121, &[33, 1, 2, 3, 4, 5]),
@@ -268,7 +273,7 @@ fn relay_agent_sub_options() {
         panic!("not a relay agent value");
     };
     assert_eq!(
-        subs,
+        subs.iter().collect::<Vec<_>>(),
         vec![
             SubOption {
                 code: 1,
@@ -312,4 +317,156 @@ fn hostile_text_is_escaped_when_displayed() {
 fn message_type_names() {
     assert_eq!(MessageType(13).to_string(), "LEASEACTIVE");
     assert_eq!(MessageType(106).to_string(), "UNKNOWN(106)");
+}
+
+/// A DISCOVER written byte by byte from RFC 2131's figure 1, with literal offsets (not the
+/// `field` constants) so the ranges themselves are checked.
+fn known_discover() -> Vec<u8> {
+    let mut wire = vec![0u8; 300];
+    wire[0] = 1; // op
+    wire[1] = 1; // htype
+    wire[2] = 6; // hlen
+    wire[3] = 2; // hops
+    wire[4..8].copy_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    wire[8..10].copy_from_slice(&[0, 3]);
+    wire[10..12].copy_from_slice(&[0x80, 0]);
+    wire[12..16].copy_from_slice(&[10, 0, 0, 5]);
+    wire[16..20].copy_from_slice(&[10, 0, 0, 6]);
+    wire[20..24].copy_from_slice(&[10, 0, 0, 7]);
+    wire[24..28].copy_from_slice(&[10, 0, 0, 8]);
+    wire[28..34].copy_from_slice(&MAC);
+    wire[44..47].copy_from_slice(b"srv");
+    wire[108..116].copy_from_slice(b"boot.img");
+    wire[236..240].copy_from_slice(&[99, 130, 83, 99]);
+    let options: &[u8] = &[
+        53, 1, 1, // DISCOVER
+        0, // Pad
+        12, 3, b'l', b'a', b'p', // Host Name, first part
+        12, 3, b't', b'o', b'p', // Host Name again (RFC 3396)
+        55, 2, 1, 3, // Parameter Request List
+        255,
+    ];
+    wire[240..240 + options.len()].copy_from_slice(options);
+    wire
+}
+
+#[test]
+fn known_bytes_decode_to_their_fields() {
+    let wire = known_discover();
+    let m = Message::decode(&wire);
+    assert_eq!(
+        (m.op, m.htype, m.hlen, m.hops, m.xid, m.secs, m.flags),
+        (1, 1, 6, 2, 0xdead_beef, 3, 0x8000)
+    );
+    assert_eq!(
+        [m.ciaddr, m.yiaddr, m.siaddr, m.giaddr],
+        [5, 6, 7, 8].map(|d| Ipv4Addr::new(10, 0, 0, d))
+    );
+    assert_eq!(m.client_mac(), Some(crate::mac::MacAddr(MAC)));
+    assert_eq!(m.sname_text(), Some(&b"srv"[..]));
+    assert_eq!(m.file_text(), Some(&b"boot.img"[..]));
+    assert_eq!(m.cookie, Some(MAGIC_COOKIE));
+    let seen: Vec<(u8, usize, &[u8])> = m
+        .options
+        .iter()
+        .map(|o| (o.code, o.offset, o.data))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (53, 240, &[1][..]),
+            (12, 244, b"lap"),
+            (12, 249, b"top"),
+            (55, 254, &[1, 3]),
+        ]
+    );
+    assert_eq!(m.options_end, Some(258));
+    assert_eq!(m.hostname().as_deref(), Some(&b"laptop"[..]));
+    // The field ranges point at the same bytes.
+    assert_eq!(wire[field::XID], [0xde, 0xad, 0xbe, 0xef]);
+    assert_eq!(wire[field::FLAGS], [0x80, 0]);
+    assert_eq!(wire[field::GIADDR], [10, 0, 0, 8]);
+    assert_eq!(wire[field::CHADDR][..6], MAC);
+    assert_eq!(wire[field::SNAME][..3], *b"srv");
+    assert_eq!(wire[field::FILE][..8], *b"boot.img");
+    assert_eq!(wire[field::COOKIE], MAGIC_COOKIE);
+    let ends: Vec<usize> = [
+        field::OP,
+        field::HTYPE,
+        field::HLEN,
+        field::HOPS,
+        field::XID,
+        field::SECS,
+        field::FLAGS,
+        field::CIADDR,
+        field::YIADDR,
+        field::SIADDR,
+        field::GIADDR,
+        field::CHADDR,
+        field::SNAME,
+        field::FILE,
+        field::COOKIE,
+    ]
+    .windows(2)
+    .filter(|w| w[0].end != w[1].start)
+    .map(|w| w[0].end)
+    .collect();
+    assert!(ends.is_empty(), "gaps or overlaps after {ends:?}");
+}
+
+#[test]
+fn fields_build_the_known_bytes() {
+    let built = MessageBuilder::request(0xdead_beef, MAC)
+        .hops(2)
+        .secs(3)
+        .broadcast(true)
+        .ciaddr(Ipv4Addr::new(10, 0, 0, 5))
+        .yiaddr(Ipv4Addr::new(10, 0, 0, 6))
+        .siaddr(Ipv4Addr::new(10, 0, 0, 7))
+        .giaddr(Ipv4Addr::new(10, 0, 0, 8))
+        .sname(b"srv")
+        .file(b"boot.img")
+        .message_type(MessageType::DISCOVER)
+        .raw(&[options::PAD])
+        .option(options::HOSTNAME, b"lap")
+        .option(options::HOSTNAME, b"top")
+        .option(options::PARAMETER_LIST, &[1, 3])
+        .build();
+    assert_eq!(built, known_discover());
+}
+
+#[test]
+fn parse_then_emit_gives_the_same_bytes() {
+    let wire = known_discover();
+    let emitted = MessageBuilder::from_message(&Message::decode(&wire)).build();
+    assert_eq!(emitted, wire);
+    // Overloaded sname/file travel as captured; Pad bytes before End stay where they were.
+    let mut overloaded = MessageBuilder::reply(9, MAC)
+        .option(options::OVERLOAD, &[3])
+        .file(&[12, 2, b'h', b'i', 255])
+        .sname(&[15, 1, b'x', 255])
+        .raw(&[0, 0, 0])
+        .build();
+    overloaded.push(0);
+    let m = Message::decode(&overloaded);
+    assert_eq!(m.overload, 3);
+    assert_eq!(MessageBuilder::from_message(&m).build(), overloaded);
+}
+
+#[test]
+fn option_names_need_no_json_escaping() {
+    for code in 0..=255u8 {
+        let name = options::name(code);
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' '),
+            "{code}: {name:?}"
+        );
+        let sub = SubOption { code, data: &[] };
+        assert!(
+            sub.name()
+                .bytes()
+                .all(|b| b.is_ascii() && b != b'"' && b != b'\\')
+        );
+    }
 }

@@ -1,385 +1,535 @@
 //! `dhcpscope decode`: one block (text) or one JSON object (jsonl) per DHCP packet.
+//!
+//! Both formats render the same [`Dissection`]; they differ only in words and punctuation.
+//! Everything is formatted by hand into one reused `String` and written once per packet: no
+//! allocation per packet, no serde in the hot path.
 
-use crate::dhcp::options::{self, ColonHex, Value, colon_hex, hex};
-use crate::dhcp::{Area, MAGIC_COOKIE, Message, field};
-use crate::escape::escape_bytes;
+use crate::dhcp::options::{push_colon_hex, push_hex, push_ip, push_u64};
+use crate::dhcp::{Area, MAGIC_COOKIE, options};
+use crate::dissect::{Dissection, Dissector};
+use crate::dissect::{FieldValue, HeaderText, WarningSource};
+use crate::escape::{Escaping, JsonStr, push_escaped, push_json_escaped};
+use crate::frame::Vlans;
+use crate::mac::MacAddr;
 use crate::pipeline::Packet;
-use serde::Serialize;
-use serde_json::{Value as Json, json};
+use crate::time::Timestamp;
+use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::net::Ipv4Addr;
 
-/// One `jsonl` line. Serialized straight to the writer: a map per packet would dominate the
-/// cost of decoding.
-#[derive(Serialize)]
-struct PacketOut<'a> {
-    frame: u64,
-    ts: Display<crate::time::Rfc3339>,
-    src_mac: Option<Display<ColonHex<'a>>>,
-    dst_mac: Option<Display<ColonHex<'a>>>,
-    vlan: &'a [u16],
-    src_ip: Display<Ipv4Addr>,
-    dst_ip: Display<Ipv4Addr>,
-    src_port: u16,
-    dst_port: u16,
-    dhcp: DhcpOut<'a>,
-    warnings: Vec<String>,
+/// Writes packets in either format, reusing its buffers from packet to packet.
+#[derive(Debug, Default)]
+pub struct DecodeWriter {
+    dissector: Dissector,
+    buf: String,
+    ts: TsCache,
 }
 
-#[derive(Serialize)]
-struct DhcpOut<'a> {
-    op: Option<u8>,
-    htype: Option<u8>,
-    hlen: Option<u8>,
-    hops: Option<u8>,
-    xid: Option<Display<Xid>>,
-    secs: Option<u16>,
-    flags: Option<u16>,
-    broadcast: Option<bool>,
-    ciaddr: Option<Display<Ipv4Addr>>,
-    yiaddr: Option<Display<Ipv4Addr>>,
-    siaddr: Option<Display<Ipv4Addr>>,
-    giaddr: Option<Display<Ipv4Addr>>,
-    chaddr: Option<Display<ColonHex<'a>>>,
-    sname: Option<String>,
-    file: Option<String>,
-    msg_type: Option<Display<options::MessageType>>,
-    server_id: Option<Display<Ipv4Addr>>,
-    requested_ip: Option<Display<Ipv4Addr>>,
-    lease_time: Option<u32>,
-    hostname: Option<String>,
-    client_id: Option<String>,
-    options: Vec<OptionOut>,
+/// The RFC 3339 text of the last second seen: packets come many to a second, and calendar
+/// arithmetic per packet would cost more than the rest of the line.
+#[derive(Debug, Default)]
+struct TsCache {
+    secs: Option<i64>,
+    /// `YYYY-MM-DDTHH:MM:SS`, as [`crate::time::Rfc3339`] writes it, without the `Z`.
+    text: String,
 }
 
-#[derive(Serialize)]
-struct OptionOut {
-    code: u8,
-    name: &'static str,
-    len: u8,
-    offset: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    area: Option<&'static str>,
-    value: Json,
-    /// Offset of the first part when this is a later part of a split option (RFC 3396).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    continues: Option<usize>,
-}
-
-/// Serializes anything `Display` as a JSON string without an intermediate `String`.
-struct Display<T>(T);
-
-impl<T: std::fmt::Display> Serialize for Display<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-struct Xid(u32);
-
-impl std::fmt::Display for Xid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "0x{:08x}", self.0)
-    }
-}
-
-fn packet_out<'a>(p: &'a Packet<'a>) -> PacketOut<'a> {
-    let f = p.frame;
-    let u = &p.udp;
-    let mut warnings: Vec<String> = p.warnings.iter().map(ToString::to_string).collect();
-    warnings.extend(p.dhcp.warnings.iter().map(ToString::to_string));
-    PacketOut {
-        frame: f.number,
-        ts: Display(f.ts.rfc3339(f.ts_digits)),
-        src_mac: u.src_mac.as_ref().map(|m| Display(ColonHex(m))),
-        dst_mac: u.dst_mac.as_ref().map(|m| Display(ColonHex(m))),
-        vlan: u.vlans.as_slice(),
-        src_ip: Display(u.src_ip),
-        dst_ip: Display(u.dst_ip),
-        src_port: u.src_port,
-        dst_port: u.dst_port,
-        dhcp: dhcp_out(&p.dhcp),
-        warnings,
-    }
-}
-
-fn dhcp_out<'a>(m: &'a Message<'a>) -> DhcpOut<'a> {
-    let has = |r: std::ops::Range<usize>| m.has(r);
-    let ip = |r: std::ops::Range<usize>, v: Ipv4Addr| has(r).then_some(Display(v));
-    let text = |t: Option<&[u8]>| t.filter(|t| !t.is_empty()).map(escape_bytes);
-    let chaddr = m.chaddr();
-    DhcpOut {
-        op: has(field::OP).then_some(m.op),
-        htype: has(field::HTYPE).then_some(m.htype),
-        hlen: has(field::HLEN).then_some(m.hlen),
-        hops: has(field::HOPS).then_some(m.hops),
-        xid: has(field::XID).then_some(Display(Xid(m.xid))),
-        secs: has(field::SECS).then_some(m.secs),
-        flags: has(field::FLAGS).then_some(m.flags),
-        broadcast: has(field::FLAGS).then(|| m.broadcast()),
-        ciaddr: ip(field::CIADDR, m.ciaddr),
-        yiaddr: ip(field::YIADDR, m.yiaddr),
-        siaddr: ip(field::SIADDR, m.siaddr),
-        giaddr: ip(field::GIADDR, m.giaddr),
-        chaddr: (!chaddr.is_empty()).then_some(Display(ColonHex(chaddr))),
-        sname: text(m.sname_text()),
-        file: text(m.file_text()),
-        msg_type: m.message_type().map(Display),
-        server_id: m.server_id().map(Display),
-        requested_ip: m.requested_ip().map(Display),
-        lease_time: m.lease_time(),
-        hostname: m.hostname().map(|h| escape_bytes(&h)),
-        client_id: m.client_id().map(|c| colon_hex(&c)),
-        options: options_out(m),
-    }
-}
-
-fn options_out(m: &Message<'_>) -> Vec<OptionOut> {
-    m.options
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            // A split option's value (RFC 3396) is given once, on its first part.
-            let first = m.options[..i].iter().position(|p| p.code == o.code);
-            let value = match first {
-                None => {
-                    let data = m.option(o.code).unwrap_or_default();
-                    value_json(&Value::decode(o.code, &data))
-                }
-                Some(_) => Json::Null,
-            };
-            OptionOut {
-                code: o.code,
-                name: options::name(o.code),
-                len: o.len,
-                offset: o.offset,
-                area: (o.area != Area::Options).then(|| o.area.name()),
-                value,
-                continues: first.map(|j| m.options[j].offset),
+impl TsCache {
+    fn push(&mut self, out: &mut String, ts: Timestamp, digits: u8) {
+        if !ts.is_known() {
+            // A record without a time (pcapng Simple Packet Block), as `Rfc3339` says it.
+            out.push_str("unknown");
+            return;
+        }
+        if self.secs != Some(ts.secs) {
+            self.text.clear();
+            let _ = write!(self.text, "{}", ts.rfc3339(0));
+            self.text.pop();
+            self.secs = Some(ts.secs);
+        }
+        out.push_str(&self.text);
+        let digits = digits.min(9);
+        if digits > 0 {
+            out.push('.');
+            let scaled = ts.nanos / 10u32.pow(9 - u32::from(digits));
+            let mut buf = [b'0'; 9];
+            let mut n = scaled;
+            for slot in buf[..usize::from(digits)].iter_mut().rev() {
+                *slot = b'0' + (n % 10) as u8;
+                n /= 10;
             }
-        })
-        .collect()
-}
-
-/// The JSON object for one packet (the `jsonl` line).
-pub fn packet_json(p: &Packet<'_>) -> Json {
-    serde_json::to_value(packet_out(p)).unwrap_or(Json::Null)
-}
-
-/// JSON form of a typed option value; strings are escaped.
-pub fn value_json(v: &Value<'_>) -> Json {
-    match v {
-        Value::Ip(ip) => json!(ip.to_string()),
-        Value::Ips(ips) => json!(ips.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        Value::IpPairs(p) => json!(
-            p.iter()
-                .map(|(a, b)| json!([a.to_string(), b.to_string()]))
-                .collect::<Vec<_>>()
-        ),
-        Value::U8(n) => json!(n),
-        Value::U16(n) => json!(n),
-        Value::U32(n) | Value::Seconds(n) => json!(n),
-        Value::I32(n) => json!(n),
-        Value::Bool(b) => json!(b),
-        Value::U16s(v) | Value::ClientArch(v) => json!(v),
-        Value::Text(t) => json!(escape_bytes(t)),
-        Value::Empty => Json::Null,
-        Value::Hex(h) => json!(hex(h)),
-        Value::MessageType(t) => json!(t.to_string()),
-        Value::ParamList(p) => json!(p),
-        Value::ClientId { htype, id } => json!({"type": htype, "id": colon_hex(id)}),
-        Value::Overload(o) => json!(o),
-        Value::UserClass(c) => json!(c.iter().map(|c| escape_bytes(c)).collect::<Vec<_>>()),
-        Value::ClientFqdn {
-            flags,
-            rcode1,
-            rcode2,
-            name,
-        } => json!({"flags": flags, "rcode1": rcode1, "rcode2": rcode2, "name": name}),
-        Value::RelayAgent(subs) => json!(
-            subs.iter()
-                .map(|s| json!({"code": s.code, "name": s.name(), "value": s.value().to_string()}))
-                .collect::<Vec<_>>()
-        ),
-        Value::Auth {
-            protocol,
-            algorithm,
-            rdm,
-            replay,
-            info,
-        } => json!({"protocol": protocol, "algorithm": algorithm, "rdm": rdm, "replay": replay, "info": hex(info)}),
-        Value::ClientNdi { kind, major, minor } => {
-            json!({"type": kind, "major": major, "minor": minor})
+            for &b in &buf[..usize::from(digits)] {
+                out.push(char::from(b));
+            }
         }
-        Value::MachineId { .. } => json!(v.to_string()),
-        Value::DomainList(names) => json!(names),
-        Value::SipServers(inner) => value_json(inner),
-        Value::ClasslessRoutes(routes) => json!(
-            routes
-                .iter()
-                .map(|r| json!({"destination": r.destination.to_string(), "prefix": r.prefix, "router": r.router.to_string()}))
-                .collect::<Vec<_>>()
-        ),
-        Value::Vendors(v) => json!(
-            v.iter()
-                .map(|(e, d)| json!({"enterprise": e, "data": hex(d)}))
-                .collect::<Vec<_>>()
-        ),
-        Value::StatusCode { code, message } => {
-            json!({"code": code, "message": escape_bytes(message)})
-        }
-        Value::Invalid { reason, raw } => json!({"invalid": reason, "hex": hex(raw)}),
+        out.push('Z');
     }
 }
 
-/// Writes one JSON line.
-pub fn write_jsonl(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &packet_out(p))?;
-    out.write_all(b"\n")
+impl DecodeWriter {
+    pub fn new() -> Self {
+        DecodeWriter {
+            dissector: Dissector::new(),
+            buf: String::with_capacity(4096),
+            ts: TsCache::default(),
+        }
+    }
+
+    /// Writes one text block, in the spirit of `tshark -V` restricted to DHCP.
+    pub fn write_text(&mut self, out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
+        self.buf.clear();
+        let d = self.dissector.dissect(p);
+        push_text(&mut self.buf, &mut self.ts, &d);
+        out.write_all(self.buf.as_bytes())
+    }
+
+    /// Writes one JSON line.
+    pub fn write_jsonl(&mut self, out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
+        self.buf.clear();
+        let d = self.dissector.dissect(p);
+        push_json(&mut self.buf, &mut self.ts, &d);
+        self.buf.push('\n');
+        out.write_all(self.buf.as_bytes())
+    }
 }
 
-/// Writes one text block, in the spirit of `tshark -V` restricted to DHCP.
+thread_local! {
+    static WRITER: RefCell<DecodeWriter> = RefCell::new(DecodeWriter::new());
+}
+
+/// Writes one text block with this thread's [`DecodeWriter`].
 pub fn write_text(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
-    let f = p.frame;
-    let u = p.udp;
-    let m = &p.dhcp;
-    let mac = |m: Option<[u8; 6]>| m.map_or_else(|| "-".to_string(), |m| colon_hex(&m));
-    write!(
-        out,
-        "Frame {}: {}  {} -> {}",
-        f.number,
-        f.ts.rfc3339(f.ts_digits),
-        mac(u.src_mac),
-        mac(u.dst_mac)
-    )?;
-    if !u.vlans.as_slice().is_empty() {
-        write!(out, "  vlan {:?}", u.vlans.as_slice())?;
+    WRITER.with_borrow_mut(|w| w.write_text(out, p))
+}
+
+/// Writes one JSON line with this thread's [`DecodeWriter`].
+pub fn write_jsonl(out: &mut impl Write, p: &Packet<'_>) -> io::Result<()> {
+    WRITER.with_borrow_mut(|w| w.write_jsonl(out, p))
+}
+
+/// The JSON object for one packet (the `jsonl` line), parsed: for tests and tools.
+pub fn packet_json(p: &Packet<'_>) -> serde_json::Value {
+    let mut out = Vec::new();
+    match write_jsonl(&mut out, p) {
+        Ok(()) => serde_json::from_slice(&out).unwrap_or(serde_json::Value::Null),
+        Err(_) => serde_json::Value::Null,
     }
-    writeln!(
-        out,
-        "\n  {}:{} -> {}:{}  ({} bytes, UDP checksum {:?})",
-        u.src_ip,
-        u.src_port,
-        u.dst_ip,
-        u.dst_port,
-        p.payload.len(),
-        u.checksum
-    )?;
-    let kind = m
-        .message_type()
-        .map_or_else(|| "BOOTP".to_string(), |t| t.to_string());
-    writeln!(out, "Dynamic Host Configuration Protocol ({kind})")?;
-    let op = match m.op {
+}
+
+fn push_mac_or(out: &mut String, mac: Option<MacAddr>, none: &str) {
+    match mac {
+        Some(m) => m.push_to(out),
+        None => out.push_str(none),
+    }
+}
+
+fn push_vlans(out: &mut String, vlans: &Vlans) {
+    out.push('[');
+    for (i, v) in vlans.as_slice().iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_u64(out, u64::from(*v));
+    }
+    out.push(']');
+}
+
+fn push_hex_n(out: &mut String, v: u64, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("0x");
+    for i in (0..digits).rev() {
+        out.push(char::from(HEX[((v >> (i * 4)) & 0xf) as usize]));
+    }
+}
+
+fn op_name(op: u8) -> &'static str {
+    match op {
         1 => "Boot Request",
         2 => "Boot Reply",
         _ => "Unknown",
+    }
+}
+
+/// The text block of one packet.
+fn push_text(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
+    let m = d.msg;
+    for f in d.fields {
+        match (f.name, f.value) {
+            ("frame", FieldValue::Number(n)) => {
+                out.push_str("Frame ");
+                push_u64(out, n);
+                out.push_str(": ");
+            }
+            (_, FieldValue::Timestamp { ts, digits }) => {
+                ts_cache.push(out, ts, digits);
+                out.push_str("  ");
+            }
+            ("src_mac", FieldValue::Mac(mac)) => {
+                push_mac_or(out, mac, "-");
+                out.push_str(" -> ");
+            }
+            ("dst_mac", FieldValue::Mac(mac)) => push_mac_or(out, mac, "-"),
+            ("vlan", FieldValue::Vlans(v)) => {
+                if !v.as_slice().is_empty() {
+                    out.push_str("  vlan ");
+                    push_vlans(out, &v);
+                }
+                out.push_str("\n  ");
+            }
+            ("src_ip" | "dst_ip", FieldValue::Ip(ip)) => {
+                push_ip(out, ip);
+                out.push(':');
+            }
+            ("src_port", FieldValue::Number(n)) => {
+                push_u64(out, n);
+                out.push_str(" -> ");
+            }
+            ("dst_port", FieldValue::Number(n)) => push_u64(out, n),
+            ("udp_payload", FieldValue::Number(n)) => {
+                out.push_str("  (");
+                push_u64(out, n);
+                out.push_str(" bytes, ");
+            }
+            (_, FieldValue::Checksum(c)) => {
+                let _ = writeln!(out, "UDP checksum {c:?})");
+            }
+            (_, FieldValue::MessageKind(kind)) => {
+                out.push_str("Dynamic Host Configuration Protocol (");
+                match kind {
+                    Some(t) => {
+                        let _ = write!(out, "{t}");
+                    }
+                    None => out.push_str("BOOTP"),
+                }
+                out.push_str(")\n");
+            }
+            ("chaddr", _) => {
+                out.push_str("    Client hardware address: ");
+                push_colon_hex(out, m.chaddr());
+                out.push('\n');
+            }
+            ("sname" | "file", v) => {
+                out.push_str("    ");
+                out.push_str(f.label);
+                match v {
+                    FieldValue::HeaderText(HeaderText::Overloaded) => {
+                        out.push_str(": (overloaded with options)");
+                    }
+                    FieldValue::HeaderText(t @ HeaderText::Text { .. }) => {
+                        out.push_str(": ");
+                        push_escaped(out, d.header_text(t));
+                    }
+                    _ => out.push_str(" not given"),
+                }
+                out.push('\n');
+            }
+            (_, FieldValue::Cookie(c)) => {
+                if c == MAGIC_COOKIE {
+                    out.push_str("    Magic cookie: DHCP\n");
+                } else {
+                    out.push_str("    Magic cookie: ");
+                    push_hex(out, &c);
+                    out.push_str(" (not DHCP)\n");
+                }
+            }
+            (
+                _,
+                FieldValue::Option {
+                    code,
+                    len,
+                    offset,
+                    area,
+                    continues,
+                    ..
+                },
+            ) => {
+                out.push_str("    Option: (");
+                push_u64(out, u64::from(code));
+                out.push_str(") ");
+                out.push_str(f.label);
+                out.push_str(" (len ");
+                push_u64(out, u64::from(len));
+                out.push_str(", offset ");
+                push_u64(out, offset as u64);
+                if area != Area::Options {
+                    out.push_str(", in ");
+                    out.push_str(area.name());
+                }
+                match (continues, d.option_value(f)) {
+                    (None, Some(v)) => {
+                        let _ = writeln!(out, "): {v}");
+                    }
+                    _ => out.push_str("): continued (RFC 3396)\n"),
+                }
+            }
+            (_, v) if f.depth == 1 && f.range.is_some() || v == FieldValue::NotCaptured => {
+                push_header_text(out, f.label, v)
+            }
+            _ => {}
+        }
+    }
+    for w in d.warnings {
+        out.push_str("    Warning: ");
+        match w.source {
+            WarningSource::Frame(i) => {
+                let _ = write!(Escaping(out), "{}", d.frame_warnings[i]);
+            }
+            WarningSource::Dhcp(i) => {
+                let _ = write!(out, "{}", m.warnings[i]);
+            }
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+/// A fixed-header field as a text line.
+fn push_header_text(out: &mut String, label: &str, v: FieldValue) {
+    out.push_str("    ");
+    out.push_str(label);
+    out.push_str(": ");
+    match v {
+        FieldValue::NotCaptured => out.push_str("(not captured)"),
+        FieldValue::Op(op) => {
+            out.push_str(op_name(op));
+            out.push_str(" (");
+            push_u64(out, u64::from(op));
+            out.push(')');
+        }
+        FieldValue::Htype(h) => push_hex_n(out, u64::from(h), 2),
+        FieldValue::Number(n) => push_u64(out, n),
+        FieldValue::Xid(x) => push_hex_n(out, u64::from(x), 8),
+        FieldValue::Flags(flags) => {
+            push_hex_n(out, u64::from(flags), 4);
+            out.push_str(if flags & 0x8000 != 0 {
+                " (Broadcast)"
+            } else {
+                " (Unicast)"
+            });
+        }
+        FieldValue::Ip(ip) => push_ip(out, ip),
+        _ => {}
+    }
+    out.push('\n');
+}
+
+fn key(out: &mut String, k: &str) {
+    out.push('"');
+    out.push_str(k);
+    out.push_str("\":");
+}
+
+fn json_ip(out: &mut String, ip: std::net::Ipv4Addr) {
+    out.push('"');
+    push_ip(out, ip);
+    out.push('"');
+}
+
+/// The JSON object of one packet, compact, keys in a fixed order.
+fn push_json(out: &mut String, ts_cache: &mut TsCache, d: &Dissection<'_>) {
+    let m = d.msg;
+    use crate::dissect::frame_field as ff;
+    out.push('{');
+    // The frame layer, in the order the format has always had.
+    for (i, (name, index)) in [
+        ("frame", ff::NUMBER),
+        ("ts", ff::TS),
+        ("src_mac", ff::SRC_MAC),
+        ("dst_mac", ff::DST_MAC),
+        ("vlan", ff::VLAN),
+        ("src_ip", ff::SRC_IP),
+        ("dst_ip", ff::DST_IP),
+        ("src_port", ff::SRC_PORT),
+        ("dst_port", ff::DST_PORT),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(',');
+        }
+        key(out, name);
+        match d.frame_value(index) {
+            FieldValue::Number(n) => push_u64(out, n),
+            FieldValue::Timestamp { ts, digits } => {
+                out.push('"');
+                ts_cache.push(out, ts, digits);
+                out.push('"');
+            }
+            FieldValue::Mac(Some(mac)) => {
+                out.push('"');
+                mac.push_to(out);
+                out.push('"');
+            }
+            FieldValue::Vlans(v) => {
+                out.push('[');
+                for (i, id) in v.as_slice().iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_u64(out, u64::from(*id));
+                }
+                out.push(']');
+            }
+            FieldValue::Ip(ip) => json_ip(out, ip),
+            _ => out.push_str("null"),
+        }
+    }
+    out.push_str(",\"dhcp\":{");
+    let mut first = true;
+    let mut sep = |out: &mut String| {
+        if !first {
+            out.push(',');
+        }
+        first = false;
     };
-    let line = |out: &mut dyn Write, r: std::ops::Range<usize>, label: &str, value: String| {
-        if m.has(r) {
-            writeln!(out, "    {label}: {value}")
-        } else {
-            writeln!(out, "    {label}: (not captured)")
+    let header = d.fields.get(ff::COUNT + 1..).unwrap_or_default();
+    for f in header.iter().take_while(|f| f.depth > 0) {
+        if f.name == "cookie" {
+            continue;
         }
+        sep(out);
+        key(out, f.name);
+        match f.value {
+            FieldValue::Op(n) | FieldValue::Htype(n) => push_u64(out, u64::from(n)),
+            FieldValue::Number(n) => push_u64(out, n),
+            FieldValue::Xid(x) => {
+                out.push('"');
+                push_hex_n(out, u64::from(x), 8);
+                out.push('"');
+            }
+            FieldValue::Flags(flags) => {
+                push_u64(out, u64::from(flags));
+                out.push_str(",\"broadcast\":");
+                out.push_str(if flags & 0x8000 != 0 { "true" } else { "false" });
+            }
+            FieldValue::Ip(ip) => json_ip(out, ip),
+            FieldValue::HwAddr | FieldValue::NotCaptured
+                if f.name == "chaddr" && !m.chaddr().is_empty() =>
+            {
+                out.push('"');
+                push_colon_hex(out, m.chaddr());
+                out.push('"');
+            }
+            FieldValue::HeaderText(t @ HeaderText::Text { .. }) => {
+                push_json_escaped(out, d.header_text(t));
+            }
+            FieldValue::NotCaptured if f.name == "flags" => {
+                out.push_str("null,\"broadcast\":null");
+            }
+            _ => out.push_str("null"),
+        }
+    }
+    let opt_ip = |out: &mut String, ip: Option<std::net::Ipv4Addr>| match ip {
+        Some(ip) => json_ip(out, ip),
+        None => out.push_str("null"),
     };
-    line(out, field::OP, "Message type", format!("{op} ({})", m.op))?;
-    line(
-        out,
-        field::HTYPE,
-        "Hardware type",
-        format!("0x{:02x}", m.htype),
-    )?;
-    line(
-        out,
-        field::HLEN,
-        "Hardware address length",
-        m.hlen.to_string(),
-    )?;
-    line(out, field::HOPS, "Hops", m.hops.to_string())?;
-    line(
-        out,
-        field::XID,
-        "Transaction ID",
-        format!("0x{:08x}", m.xid),
-    )?;
-    line(out, field::SECS, "Seconds elapsed", m.secs.to_string())?;
-    let flags = format!(
-        "0x{:04x} ({})",
-        m.flags,
-        if m.broadcast() {
-            "Broadcast"
-        } else {
-            "Unicast"
+    sep(out);
+    key(out, "msg_type");
+    match m.message_type() {
+        Some(t) => {
+            out.push('"');
+            match t.name() {
+                Some(name) => out.push_str(name),
+                None => {
+                    let _ = write!(out, "{t}");
+                }
+            }
+            out.push('"');
         }
-    );
-    line(out, field::FLAGS, "Bootp flags", flags)?;
-    line(
-        out,
-        field::CIADDR,
-        "Client IP address",
-        m.ciaddr.to_string(),
-    )?;
-    line(
-        out,
-        field::YIADDR,
-        "Your (client) IP address",
-        m.yiaddr.to_string(),
-    )?;
-    line(
-        out,
-        field::SIADDR,
-        "Next server IP address",
-        m.siaddr.to_string(),
-    )?;
-    line(
-        out,
-        field::GIADDR,
-        "Relay agent IP address",
-        m.giaddr.to_string(),
-    )?;
-    writeln!(
-        out,
-        "    Client hardware address: {}",
-        colon_hex(m.chaddr())
-    )?;
-    for (label, value, bit) in [
-        ("Server host name", m.sname_text(), 2),
-        ("Boot file name", m.file_text(), 1),
-    ] {
-        match value {
-            _ if m.overload & bit != 0 => writeln!(out, "    {label}: (overloaded with options)")?,
-            Some(v) if !v.is_empty() => writeln!(out, "    {label}: {}", escape_bytes(v))?,
-            _ => writeln!(out, "    {label} not given")?,
+        None => out.push_str("null"),
+    }
+    sep(out);
+    key(out, "server_id");
+    opt_ip(out, m.server_id());
+    sep(out);
+    key(out, "requested_ip");
+    opt_ip(out, m.requested_ip());
+    sep(out);
+    key(out, "lease_time");
+    match m.lease_time() {
+        Some(t) => push_u64(out, u64::from(t)),
+        None => out.push_str("null"),
+    }
+    sep(out);
+    key(out, "hostname");
+    match d.option_data(options::HOSTNAME) {
+        Some(h) => push_json_escaped(out, h),
+        None => out.push_str("null"),
+    }
+    sep(out);
+    key(out, "client_id");
+    match d.option_data(options::CLIENT_ID) {
+        Some(c) => {
+            out.push('"');
+            push_colon_hex(out, c);
+            out.push('"');
+        }
+        None => out.push_str("null"),
+    }
+    sep(out);
+    key(out, "options");
+    out.push('[');
+    let mut first_option = true;
+    for f in d.option_fields() {
+        let &FieldValue::Option {
+            code,
+            len,
+            offset,
+            area,
+            continues,
+            ..
+        } = &f.value
+        else {
+            continue;
+        };
+        if !first_option {
+            out.push(',');
+        }
+        first_option = false;
+        out.push_str("{\"code\":");
+        push_u64(out, u64::from(code));
+        // Option names are our own plain ASCII (a test checks): no escaping needed.
+        out.push_str(",\"name\":\"");
+        out.push_str(f.label);
+        out.push('"');
+        out.push_str(",\"len\":");
+        push_u64(out, u64::from(len));
+        out.push_str(",\"offset\":");
+        push_u64(out, offset as u64);
+        if area != Area::Options {
+            out.push_str(",\"area\":\"");
+            out.push_str(area.name());
+            out.push('"');
+        }
+        out.push_str(",\"value\":");
+        match d.option_value(f) {
+            Some(v) => v.write_json(out),
+            None => out.push_str("null"),
+        }
+        if let Some(first) = continues {
+            out.push_str(",\"continues\":");
+            push_u64(out, first as u64);
+        }
+        out.push('}');
+    }
+    out.push_str("]},\"warnings\":[");
+    for (i, w) in d.warnings.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match w.source {
+            WarningSource::Frame(i) => {
+                out.push('"');
+                let _ = write!(JsonStr(out), "{}", d.frame_warnings[i]);
+                out.push('"');
+            }
+            WarningSource::Dhcp(i) => {
+                out.push('"');
+                let _ = write!(JsonStr(out), "{}", m.warnings[i]);
+                out.push('"');
+            }
         }
     }
-    match m.cookie {
-        Some(MAGIC_COOKIE) => writeln!(out, "    Magic cookie: DHCP")?,
-        Some(c) => writeln!(out, "    Magic cookie: {} (not DHCP)", hex(&c))?,
-        None => {}
-    }
-    for (i, o) in m.options.iter().enumerate() {
-        write!(
-            out,
-            "    Option: ({}) {} (len {}, offset {}",
-            o.code,
-            options::name(o.code),
-            o.len,
-            o.offset
-        )?;
-        if o.area != Area::Options {
-            write!(out, ", in {}", o.area.name())?;
-        }
-        if m.options[..i].iter().any(|p| p.code == o.code) {
-            writeln!(out, "): continued (RFC 3396)")?;
-        } else {
-            let data = m.option(o.code).unwrap_or_default();
-            writeln!(out, "): {}", Value::decode(o.code, &data))?;
-        }
-    }
-    for w in p.warnings {
-        writeln!(out, "    Warning: {w}")?;
-    }
-    for w in &m.warnings {
-        writeln!(out, "    Warning: {w}")?;
-    }
-    writeln!(out)
+    out.push_str("]}");
 }

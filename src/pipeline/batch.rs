@@ -79,10 +79,22 @@ pub struct UdpMeta {
     pub checksum: UdpChecksum,
     /// The tunnel (CAPWAP) the datagram arrived in, if any.
     pub tunnel: Option<crate::frame::Tunnel>,
+    /// Where the UDP payload starts in the frame, when the frame holds it in one piece (not
+    /// reassembled from fragments): the packet pane points from fields into the frame's bytes.
+    pub payload_at: Option<u32>,
 }
 
 impl UdpMeta {
-    pub fn of(udp: &UdpFrame<'_>) -> UdpMeta {
+    pub fn of(frame: &RawFrame<'_>, udp: &UdpFrame<'_>) -> UdpMeta {
+        let payload_at = if udp.reassembled {
+            None
+        } else {
+            let base = frame.data.as_ptr() as usize;
+            (udp.payload.as_ptr() as usize)
+                .checked_sub(base)
+                .filter(|at| at + udp.payload.len() <= frame.data.len())
+                .and_then(|at| u32::try_from(at).ok())
+        };
         UdpMeta {
             src_mac: udp.src_mac,
             dst_mac: udp.dst_mac,
@@ -94,6 +106,7 @@ impl UdpMeta {
             reassembled: udp.reassembled,
             checksum: udp.checksum,
             tunnel: udp.tunnel,
+            payload_at,
         }
     }
 }
@@ -176,7 +189,7 @@ impl PacketBatch {
         self.warnings.extend(udp.warnings.iter().cloned());
         self.packets.push(PacketMeta {
             frame: FrameMeta::of(frame),
-            udp: UdpMeta::of(udp),
+            udp: UdpMeta::of(frame, udp),
             payload,
             frame_data,
             warnings: span(first, self.warnings.len()),

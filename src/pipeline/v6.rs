@@ -43,8 +43,10 @@ pub struct V6Meta {
     pub warnings: Span,
 }
 
-/// A record of either family, from [`PacketBatch::iter_all`].
+/// A record of either family, from [`PacketBatch::iter_all`]. Lives one loop iteration at a
+/// time; boxing the bigger variant would cost an allocation per packet.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyPacket<'a> {
     V4(super::Packet<'a>),
     V6(V6Packet<'a>),

@@ -101,7 +101,7 @@ pub fn arrow_label(m: &MessageRecord) -> String {
     if let Some(a) = addr.filter(|a| !a.is_unspecified()) {
         let _ = write!(s, " {a}");
     }
-    if let Some(l) = m.latency_ms.filter(|_| m.is_reply()) {
+    if let Some(l) = m.latency_ms().filter(|_| m.is_reply()) {
         let _ = write!(s, " · {}", fmt_ms(l));
     }
     if !m.giaddr.is_unspecified() {

@@ -1,11 +1,15 @@
-//! The packet detail: one DHCP packet as a tree of named fields with their byte ranges, built
-//! from the frame bytes read again from the file. Every string from the wire is escaped.
+//! The packet detail: one DHCP packet as lines of named fields with their byte ranges, drawn
+//! from the shared [`Dissection`] of the frame bytes read again from the file. Every string
+//! from the wire is escaped.
 
 use super::reader::FrameRef;
-use crate::dhcp::options::{self, Value, colon_hex, hex};
-use crate::dhcp::{Area, MAGIC_COOKIE, Message, field};
-use crate::escape::escape_bytes;
+use crate::dhcp::options::{SubOption, colon_hex, hex};
+use crate::dhcp::{Area, MAGIC_COOKIE};
+use crate::dissect::{Dissection, Dissector};
+use crate::dissect::{FieldValue, HeaderText, WarningSource};
+use crate::escape::{escape_bytes, escape_str};
 use crate::frame::{Decoded, FrameDecoder};
+use crate::pipeline::PacketBatch;
 use crate::source::RawFrame;
 use crate::time::Timestamp;
 use std::fmt::Write as _;
@@ -53,26 +57,6 @@ fn line(
     }
 }
 
-fn field_line(
-    label: &str,
-    value: impl Into<String>,
-    range: Range<usize>,
-    m: &Message<'_>,
-) -> DetailLine {
-    let captured = m.has(range.clone());
-    DetailLine {
-        kind: LineKind::Field,
-        depth: 1,
-        label: label.to_owned(),
-        value: if captured {
-            value.into()
-        } else {
-            "(not captured)".to_owned()
-        },
-        range: captured.then_some(range),
-    }
-}
-
 /// Decodes a frame read again from the file. `None` when the bytes no longer decode to one
 /// UDP datagram (a datagram reassembled from several IPv4 fragments).
 pub fn decode_frame(r: &FrameRef, ts: Timestamp, ts_digits: u8, data: &[u8]) -> Option<PacketView> {
@@ -88,208 +72,203 @@ pub fn decode_frame(r: &FrameRef, ts: Timestamp, ts_digits: u8, data: &[u8]) -> 
     let Decoded::Udp(udp) = decoder.decode(&raw) else {
         return None;
     };
-    let m = Message::decode(udp.payload);
-    let mut lines = Vec::with_capacity(48);
-    let mac = |m: Option<[u8; 6]>| m.map_or_else(|| "-".to_owned(), |m| colon_hex(&m));
-    let kind = m
-        .message_type()
-        .map_or_else(|| "BOOTP".to_owned(), |t| t.to_string());
-    lines.push(line(
-        LineKind::Section,
-        0,
-        format!("Frame {}", r.frame),
-        format!(
-            "{}  {} bytes on wire, {} captured",
-            ts.rfc3339(ts_digits),
-            r.orig_len,
-            r.caplen
-        ),
-    ));
-    let mut link = format!("{} → {}", mac(udp.src_mac), mac(udp.dst_mac));
-    if !udp.vlans.as_slice().is_empty() {
-        let _ = write!(link, "  VLAN {:?}", udp.vlans.as_slice());
-    }
-    lines.push(line(LineKind::Field, 1, "Link", link));
-    lines.push(line(
-        LineKind::Field,
-        1,
-        "IPv4/UDP",
-        format!(
-            "{}:{} → {}:{}  checksum {:?}{}",
-            udp.src_ip,
-            udp.src_port,
-            udp.dst_ip,
-            udp.dst_port,
-            udp.checksum,
-            if udp.reassembled {
-                "  (reassembled)"
-            } else {
-                ""
-            }
-        ),
-    ));
-    lines.push(line(
-        LineKind::Section,
-        0,
-        format!("DHCP {kind}"),
-        format!("{} bytes", m.bytes.len()),
-    ));
-    let op = match m.op {
-        1 => "BOOTREQUEST",
-        2 => "BOOTREPLY",
-        _ => "unknown",
+    // The same record and view every consumer of the read path takes.
+    let mut batch = PacketBatch::default();
+    batch.push(&raw, &udp, false);
+    let packet = batch.packet(batch.packets.first()?);
+    let mut dissector = Dissector::new();
+    let d = dissector.dissect(&packet);
+    Some(PacketView {
+        frame: r.frame,
+        lines: lines(&d),
+        bytes: packet.payload.to_vec(),
+    })
+}
+
+/// The pane's lines: the dissection's fields with the pane's short labels.
+pub fn lines(d: &Dissection<'_>) -> Vec<DetailLine> {
+    let m = d.msg;
+    let mut lines = Vec::with_capacity(d.fields.len() + d.warnings.len() + 4);
+    let get = |name: &str| {
+        d.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map_or(FieldValue::NotCaptured, |f| f.value)
     };
-    lines.push(field_line("op", format!("{} ({op})", m.op), field::OP, &m));
-    lines.push(field_line(
-        "htype",
-        format!("{}", m.htype),
-        field::HTYPE,
-        &m,
-    ));
-    lines.push(field_line("hlen", m.hlen.to_string(), field::HLEN, &m));
-    lines.push(field_line("hops", m.hops.to_string(), field::HOPS, &m));
-    lines.push(field_line(
-        "xid",
-        format!("0x{:08x}", m.xid),
-        field::XID,
-        &m,
-    ));
-    lines.push(field_line("secs", m.secs.to_string(), field::SECS, &m));
-    let flags = format!(
-        "0x{:04x} ({})",
-        m.flags,
-        if m.broadcast() {
-            "broadcast"
-        } else {
-            "unicast"
-        }
-    );
-    lines.push(field_line("flags", flags, field::FLAGS, &m));
-    lines.push(field_line(
-        "ciaddr",
-        m.ciaddr.to_string(),
-        field::CIADDR,
-        &m,
-    ));
-    lines.push(field_line(
-        "yiaddr",
-        m.yiaddr.to_string(),
-        field::YIADDR,
-        &m,
-    ));
-    lines.push(field_line(
-        "siaddr",
-        m.siaddr.to_string(),
-        field::SIADDR,
-        &m,
-    ));
-    lines.push(field_line(
-        "giaddr",
-        m.giaddr.to_string(),
-        field::GIADDR,
-        &m,
-    ));
-    let chaddr_len = usize::from(m.hlen.min(16));
-    let mut chaddr = field_line(
-        "chaddr",
-        colon_hex(m.chaddr()),
-        field::CHADDR.start..field::CHADDR.start + chaddr_len.max(1),
-        &m,
-    );
-    if chaddr.range.is_none() && !m.chaddr().is_empty() {
-        chaddr.value = colon_hex(m.chaddr());
-    }
-    lines.push(chaddr);
-    for (label, text, bit, range) in [
-        ("sname", m.sname_text(), 2, field::SNAME),
-        ("file", m.file_text(), 1, field::FILE),
-    ] {
-        let value = match text {
-            _ if m.overload & bit != 0 => "(overloaded with options)".to_owned(),
-            Some(t) if !t.is_empty() => escape_bytes(t),
-            _ => "(empty)".to_owned(),
-        };
-        let range = range.start..range.end.min(m.bytes.len()).max(range.start);
-        let mut l = field_line(label, value, range.clone(), &m);
-        if range.is_empty() {
-            l.range = None;
-        } else {
-            l.range = Some(range);
-        }
-        lines.push(l);
-    }
-    match m.cookie {
-        Some(MAGIC_COOKIE) => lines.push(field_line("cookie", "DHCP", field::COOKIE, &m)),
-        Some(c) => lines.push(field_line(
-            "cookie",
-            format!("{} (not DHCP)", hex(&c)),
-            field::COOKIE,
-            &m,
-        )),
-        None => {}
-    }
-    if !m.options.is_empty() {
-        lines.push(line(
-            LineKind::Section,
-            0,
-            "Options",
-            format!("{} in wire order", m.options.len()),
-        ));
-    }
-    for (i, o) in m.options.iter().enumerate() {
-        let mut label = format!("{:>3} {}", o.code, options::name(o.code));
-        if o.area != Area::Options {
-            let _ = write!(label, " [in {}]", o.area.name());
-        }
-        // An option split in several parts (RFC 3396) is decoded once, joined, at its first
-        // part; the others only say they continue it.
-        let mut subs = Vec::new();
-        let value = if m.options[..i].iter().any(|p| p.code == o.code) {
-            "(continued, RFC 3396)".to_owned()
-        } else {
-            let data = m.option(o.code).unwrap_or_default();
-            let value = Value::decode(o.code, &data);
-            if let Value::RelayAgent(s) = &value {
-                subs = s.iter().map(ToString::to_string).collect();
+    let mac = |v: FieldValue| match v {
+        FieldValue::Mac(Some(m)) => m.to_string(),
+        _ => "-".to_owned(),
+    };
+    let number = |v: FieldValue| match v {
+        FieldValue::Number(n) => n,
+        _ => 0,
+    };
+    let ip = |v: FieldValue| match v {
+        FieldValue::Ip(ip) => ip.to_string(),
+        _ => String::new(),
+    };
+    for f in d.fields {
+        match (f.name, f.value) {
+            ("frame", FieldValue::Number(n)) => {
+                let ts = match get("ts") {
+                    FieldValue::Timestamp { ts, digits } => ts.rfc3339(digits).to_string(),
+                    _ => String::new(),
+                };
+                lines.push(line(
+                    LineKind::Section,
+                    0,
+                    format!("Frame {n}"),
+                    format!(
+                        "{ts}  {} bytes on wire, {} captured",
+                        number(get("orig_len")),
+                        number(get("caplen"))
+                    ),
+                ));
+                let mut link = format!("{} → {}", mac(get("src_mac")), mac(get("dst_mac")));
+                if let FieldValue::Vlans(v) = get("vlan")
+                    && !v.as_slice().is_empty()
+                {
+                    let _ = write!(link, "  VLAN {:?}", v.as_slice());
+                }
+                lines.push(line(LineKind::Field, 1, "Link", link));
+                let checksum = match get("checksum") {
+                    FieldValue::Checksum(c) => format!("{c:?}"),
+                    _ => String::new(),
+                };
+                let reassembled = get("reassembled") == FieldValue::Bool(true);
+                lines.push(line(
+                    LineKind::Field,
+                    1,
+                    "IPv4/UDP",
+                    format!(
+                        "{}:{} → {}:{}  checksum {checksum}{}",
+                        ip(get("src_ip")),
+                        number(get("src_port")),
+                        ip(get("dst_ip")),
+                        number(get("dst_port")),
+                        if reassembled { "  (reassembled)" } else { "" }
+                    ),
+                ));
             }
-            // Value's Display escapes every string from the wire.
-            value.to_string()
-        };
-        let end = (o.offset + 2 + o.data.len()).min(m.bytes.len());
-        lines.push(DetailLine {
-            kind: LineKind::Field,
-            depth: 1,
-            label,
-            value: format!("{value} (len {}, offset {})", o.len, o.offset),
-            range: Some(o.offset..end.max(o.offset + 1).min(m.bytes.len().max(1))),
-        });
-        for s in subs {
-            lines.push(line(LineKind::Field, 2, "", s));
+            (_, FieldValue::MessageKind(kind)) => lines.push(line(
+                LineKind::Section,
+                0,
+                format!(
+                    "DHCP {}",
+                    kind.map_or_else(|| "BOOTP".to_owned(), |t| t.to_string())
+                ),
+                format!("{} bytes", m.bytes.len()),
+            )),
+            ("options", FieldValue::Number(n)) => lines.push(line(
+                LineKind::Section,
+                0,
+                "Options",
+                format!("{n} in wire order"),
+            )),
+            (
+                _,
+                FieldValue::Option {
+                    code,
+                    len,
+                    offset,
+                    area,
+                    ..
+                },
+            ) => {
+                let mut label = format!("{code:>3} {}", f.label);
+                if area != Area::Options {
+                    let _ = write!(label, " [in {}]", area.name());
+                }
+                // An option split in several parts (RFC 3396) is decoded once, joined, at
+                // its first part; the others only say they continue it. Value's Display
+                // escapes every string from the wire.
+                let value = d
+                    .option_value(f)
+                    .map_or_else(|| "(continued, RFC 3396)".to_owned(), |v| v.to_string());
+                lines.push(DetailLine {
+                    kind: LineKind::Field,
+                    depth: 1,
+                    label,
+                    value: format!("{value} (len {len}, offset {offset})"),
+                    range: f.range.clone(),
+                });
+            }
+            (_, FieldValue::SubOption { code, data }) => {
+                let sub = SubOption {
+                    code,
+                    data: d.data(data),
+                };
+                lines.push(line(LineKind::Field, 2, "", sub.to_string()));
+            }
+            (_, v) if f.depth == 1 => {
+                if let Some(value) = header_value(d, f.name, v) {
+                    lines.push(DetailLine {
+                        kind: LineKind::Field,
+                        depth: 1,
+                        label: f.name.to_owned(),
+                        value,
+                        range: f.range.clone(),
+                    });
+                }
+            }
+            _ => {}
         }
     }
-    let warnings: Vec<String> = udp
-        .warnings
-        .iter()
-        .map(ToString::to_string)
-        .chain(m.warnings.iter().map(ToString::to_string))
-        .collect();
-    if !warnings.is_empty() {
+    if !d.warnings.is_empty() {
         lines.push(line(
             LineKind::Section,
             0,
             "Warnings",
-            warnings.len().to_string(),
+            d.warnings.len().to_string(),
         ));
-        for w in warnings {
-            lines.push(line(LineKind::Warning, 1, "", w));
+        for w in d.warnings {
+            let text = match w.source {
+                WarningSource::Frame(i) => escape_str(&d.frame_warnings[i].to_string()),
+                WarningSource::Dhcp(i) => m.warnings[i].to_string(),
+            };
+            lines.push(line(LineKind::Warning, 1, "", text));
         }
     }
-    Some(PacketView {
-        frame: r.frame,
-        lines,
-        bytes: udp.payload.to_vec(),
+    lines
+}
+
+/// A DHCP fixed-header field's value as the pane shows it; `None` for frame-layer fields
+/// (shown in the Link and IPv4/UDP lines).
+fn header_value(d: &Dissection<'_>, name: &str, v: FieldValue) -> Option<String> {
+    Some(match v {
+        FieldValue::NotCaptured => "(not captured)".to_owned(),
+        FieldValue::Op(op) => {
+            let name = match op {
+                1 => "BOOTREQUEST",
+                2 => "BOOTREPLY",
+                _ => "unknown",
+            };
+            format!("{op} ({name})")
+        }
+        FieldValue::Htype(h) => h.to_string(),
+        FieldValue::Number(n) if DHCP_NUMBERS.contains(&name) => n.to_string(),
+        FieldValue::Xid(x) => format!("0x{x:08x}"),
+        FieldValue::Flags(flags) => format!(
+            "0x{flags:04x} ({})",
+            if flags & 0x8000 != 0 {
+                "broadcast"
+            } else {
+                "unicast"
+            }
+        ),
+        FieldValue::Ip(ip) if DHCP_ADDRS.contains(&name) => ip.to_string(),
+        FieldValue::HwAddr => colon_hex(d.msg.chaddr()),
+        FieldValue::HeaderText(HeaderText::Overloaded) => "(overloaded with options)".to_owned(),
+        FieldValue::HeaderText(t @ HeaderText::Text { .. }) => escape_bytes(d.header_text(t)),
+        FieldValue::HeaderText(HeaderText::Empty) => "(empty)".to_owned(),
+        FieldValue::Cookie(c) if c == MAGIC_COOKIE => "DHCP".to_owned(),
+        FieldValue::Cookie(c) => format!("{} (not DHCP)", hex(&c)),
+        _ => return None,
     })
 }
+
+const DHCP_NUMBERS: [&str; 3] = ["hlen", "hops", "secs"];
+const DHCP_ADDRS: [&str; 4] = ["ciaddr", "yiaddr", "siaddr", "giaddr"];
 
 #[cfg(test)]
 mod tests {
