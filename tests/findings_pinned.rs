@@ -231,6 +231,61 @@ const PINNED: &[(&str, &str, &str)] = &[
         "ra_prf_with_zero_lifetime_fires",
         "ra_prf_with_zero_lifetime_silent_for_medium",
     ),
+    (
+        "ra-pio-pref-gt-valid",
+        "ra_pio_pref_gt_valid_fires",
+        "ra_clean_advert_raises_nothing",
+    ),
+    (
+        "v6-rc-reply-without-opt14",
+        "v6_rc_reply_without_opt14_fires",
+        "v6_rc_exchange_with_opt14_is_silent",
+    ),
+    (
+        "v6-rc-reply-unasked",
+        "v6_rc_reply_unasked_fires",
+        "v6_rc_exchange_with_opt14_is_silent",
+    ),
+    (
+        "v6-advertise-empty",
+        "v6_advertise_empty_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-status-toplevel-only",
+        "v6_status_toplevel_only_fires",
+        "v6_status_in_the_ia_is_silent",
+    ),
+    (
+        "v6-reconfigure-unauth",
+        "v6_reconfigure_unauth_fires",
+        "v6_reconfigure_with_rkap_is_silent",
+    ),
+    (
+        "v6-relay-leak",
+        "v6_relay_leak_fires",
+        "v6_relayed_exchange_is_silent",
+    ),
+    (
+        "v6-relay-hops",
+        "v6_relay_hops_fires",
+        "v6_relayed_exchange_is_silent",
+    ),
+    (
+        "v6-maxrt-out-of-range",
+        "v6_maxrt_out_of_range_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-client-msg-invalid",
+        "v6_client_msg_invalid_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-t-differs-across-ias",
+        "v6_t_differs_across_ias_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
 ];
 
 /// Codes only the probes emit (`src/probe/verdict.rs`): pinned by unit tests through the
@@ -2118,6 +2173,10 @@ fn v6_clean_exchange_raises_nothing() {
         "v6-reply-no-server-id",
         "v6-pref-gt-valid",
         "v6-solicit-unanswered",
+        "v6-advertise-empty",
+        "v6-maxrt-out-of-range",
+        "v6-client-msg-invalid",
+        "v6-t-differs-across-ias",
     ] {
         assert!(!codes.contains(&code), "{code}: {codes:?}");
     }
@@ -2268,9 +2327,16 @@ fn ra_clean_advert_raises_nothing() {
         0,
         v6::ip("fe80::1"),
         255,
-        &RouterBuilder::advert(64, 0xc8, 1800),
+        &RouterBuilder::advert(64, 0xc8, 1800).prefix(dhcpscope::dhcpv6::ra::PrefixInfo {
+            prefix_len: 64,
+            flags: 0xc0,
+            valid: 7200,
+            preferred: 3600,
+            prefix: v6::ip("2001:db8:1::"),
+        }),
     );
     let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"ra-pio-pref-gt-valid"));
     let codes = v6::v6_codes(&doc);
     assert!(
         !codes.contains(&"ra-evasion") && !codes.contains(&"ra-invalid"),
@@ -2352,4 +2418,285 @@ fn ra_prf_with_zero_lifetime_silent_for_medium() {
     );
     let doc = cap.report(&[]);
     assert!(!v6::v6_codes(&doc).contains(&"ra-prf-with-zero-lifetime"));
+}
+
+mod v6more {
+    use super::*;
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+
+    /// `inner` through RELAY-FORW (or, with `reply`, RELAY-REPL) layers with the hop-counts
+    /// given (outermost first), 2001:db8:2::1:547 → 2001:db8:9::547:547.
+    pub fn relayed(
+        cap: &mut Capture,
+        ms: u64,
+        hop_counts: &[u8],
+        inner: Vec<u8>,
+        reply: bool,
+    ) -> u64 {
+        let mut msg = inner;
+        for &h in hop_counts.iter().rev() {
+            msg = Builder6::relay(reply, h, v6::ip("2001:db8:1::1"), v6::ip("fe80::c1"))
+                .relay_message(&msg)
+                .build();
+        }
+        let f = dhcpscope::frame6::build_frame(
+            v6::R6_MAC,
+            v6::S6_MAC,
+            v6::ip("2001:db8:2::1"),
+            v6::ip("2001:db8:9::547"),
+            64,
+            dhcpscope::frame6::FrameBody::Udp {
+                src_port: 547,
+                dst_port: 547,
+                payload: &msg,
+            },
+        );
+        cap.frame(ms, &f)
+    }
+
+    pub fn reply(xid: u32) -> Builder6 {
+        Builder6::new(T6::REPLY, xid)
+            .server_id(&v6::server_duid(v6::S6_MAC))
+            .client_id(&v6::client_duid())
+    }
+
+    pub fn with_addr(b: Builder6) -> Builder6 {
+        b.ia_na(
+            1,
+            1800,
+            2880,
+            Options::new().ia_address(v6::ip("2001:db8::10"), 3600, 7200, Options::new()),
+        )
+    }
+}
+
+#[test]
+fn v6_rc_reply_without_opt14_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1).rapid_commit());
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6more::with_addr(v6more::reply(1)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-rc-reply-without-opt14", "warning", &[n]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-rc-reply-unasked"));
+}
+
+#[test]
+fn v6_rc_reply_unasked_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6more::with_addr(v6more::reply(1)).rapid_commit(),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-rc-reply-unasked", "warning", &[n]);
+}
+
+#[test]
+fn v6_rc_exchange_with_opt14_is_silent() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1).rapid_commit());
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6more::with_addr(v6more::reply(1)).rapid_commit(),
+    );
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"v6-rc-reply-without-opt14") && !codes.contains(&"v6-rc-reply-unasked"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn v6_advertise_empty_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = Builder6::new(T6::ADVERTISE, 1)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .ia_na(1, 0, 0, Options::new());
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-advertise-empty", "warning", &[n]);
+}
+
+#[test]
+fn v6_status_toplevel_only_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = Builder6::new(T6::ADVERTISE, 1)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .status(2, "no addresses")
+        .ia_na(1, 0, 0, Options::new());
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-status-toplevel-only", "info", &[n]);
+}
+
+#[test]
+fn v6_status_in_the_ia_is_silent() {
+    // dnsmasq's way: NoAddrsAvail at top level and in the IA: neither finding.
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = Builder6::new(T6::ADVERTISE, 1)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .status(2, "no addresses")
+        .ia_na(1, 0, 0, Options::new().status(2, "no addresses"));
+    v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"v6-status-toplevel-only") && !codes.contains(&"v6-advertise-empty"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn v6_reconfigure_unauth_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter};
+    let mut cap = Capture::new();
+    let rec = Builder6::new(T6::RECONFIGURE, 5)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .option(19, &[5]);
+    let n = v6::server(&mut cap, 0, v6::S6_MAC, v6::ip("fe80::5"), &rec);
+    let doc = cap.report(&[]);
+    let f = v6::v6_finding(&doc, "v6-reconfigure-unauth", "critical", &[n]);
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains("no RKAP") && m.contains("transaction id not 0"),
+        "{m}"
+    );
+}
+
+#[test]
+fn v6_reconfigure_with_rkap_is_silent() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter};
+    let mut cap = Capture::new();
+    let mut auth = vec![3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2];
+    auth.extend_from_slice(&[0xaa; 16]);
+    let rec = Builder6::new(T6::RECONFIGURE, 0)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .option(19, &[5])
+        .option(11, &auth);
+    v6::server(&mut cap, 0, v6::S6_MAC, v6::ip("fe80::5"), &rec);
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-reconfigure-unauth"));
+}
+
+#[test]
+fn v6_relay_leak_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200))
+        .interface_id(b"eth0");
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-relay-leak", "warning", &[n]);
+}
+
+#[test]
+fn v6_relayed_exchange_is_silent() {
+    // Two relays with hop-counts 1 (outer) and 0 (inner), server to relay on 547: neither
+    // v6-relay-hops nor v6-relay-leak.
+    let mut cap = Capture::new();
+    v6more::relayed(&mut cap, 0, &[1, 0], v6::solicit(1).build(), false);
+    let adv = v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)).build();
+    v6more::relayed(&mut cap, 10, &[1, 0], adv, true);
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"v6-relay-hops") && !codes.contains(&"v6-relay-leak"),
+        "{codes:?}"
+    );
+    assert_eq!(doc["v6"]["exchanges"][0]["steps"][1]["relay_hops"], 2);
+}
+
+#[test]
+fn v6_relay_hops_fires() {
+    let mut cap = Capture::new();
+    // One relay layer that claims hop-count 3.
+    let n = v6more::relayed(&mut cap, 0, &[3], v6::solicit(1).build(), false);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-relay-hops", "warning", &[n]);
+}
+
+#[test]
+fn v6_maxrt_out_of_range_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv =
+        v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)).seconds(82, 10);
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-maxrt-out-of-range", "warning", &[n]);
+}
+
+#[test]
+fn v6_client_msg_invalid_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    let n = v6::client(
+        &mut cap,
+        0,
+        &v6::solicit(1).server_id(&v6::server_duid(v6::S6_MAC)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-client-msg-invalid", "info", &[n]);
+}
+
+#[test]
+fn v6_t_differs_across_ias_fires() {
+    use dhcpscope::dhcpv6::{OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1).rapid_commit());
+    let reply = v6more::with_addr(v6more::reply(1)).rapid_commit().ia_pd(
+        2,
+        1000,
+        1600,
+        Options::new().ia_prefix(v6::ip("2001:db8:8::"), 56, 3600, 7200, Options::new()),
+    );
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &reply);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-t-differs-across-ias", "warning", &[n]);
+}
+
+#[test]
+fn ra_pio_pref_gt_valid_fires() {
+    use dhcpscope::dhcpv6::ra::{PrefixInfo, RouterBuilder};
+    let mut cap = Capture::new();
+    let ra = RouterBuilder::advert(64, 0, 1800).prefix(PrefixInfo {
+        prefix_len: 64,
+        flags: 0xc0,
+        valid: 3600,
+        preferred: 7200,
+        prefix: v6::ip("2001:db8:1::"),
+    });
+    let n = v6::ra(&mut cap, 0, v6::ip("fe80::1"), 255, &ra);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-pio-pref-gt-valid", "warning", &[n]);
 }

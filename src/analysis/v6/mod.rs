@@ -43,6 +43,17 @@ rules6! {
     RA_EVASION = "ra-evasion", Critical, "RFC 7113 (RA behind IPv6 extension headers evades RA-Guard)";
     RA_INVALID = "ra-invalid", Warning, "RFC 4861 §6.1.2 (hosts drop an RA whose hop limit is not 255 or whose source is not link-local)";
     RA_PRF_WITH_ZERO_LIFETIME = "ra-prf-with-zero-lifetime", Warning, "RFC 4191 §2.2 (router lifetime 0 MUST send Prf 00; mitm6 fingerprint)";
+    RA_PIO_PREF_GT_VALID = "ra-pio-pref-gt-valid", Warning, "RFC 4862 §5.5.3(c) (hosts ignore a prefix whose preferred lifetime exceeds the valid one)";
+    V6_RC_REPLY_WITHOUT_OPT14 = "v6-rc-reply-without-opt14", Warning, "RFC 8415 §21.14, §18.2.1 (a REPLY to a SOLICIT MUST carry Rapid Commit; clients discard it)";
+    V6_RC_REPLY_UNASKED = "v6-rc-reply-unasked", Warning, "RFC 8415 §18.3.1 (REPLY to a SOLICIT only when the client asked for Rapid Commit)";
+    V6_ADVERTISE_EMPTY = "v6-advertise-empty", Warning, "RFC 8415 §18.3.9, RFC 7550 §4.1 (no address or prefix and no NoAddrsAvail/NoPrefixAvail in the IA)";
+    V6_STATUS_TOPLEVEL_ONLY = "v6-status-toplevel-only", Info, "RFC 7550 §4.1 (NoAddrsAvail belongs in the IA; top level only is RFC 3315 style)";
+    V6_RECONFIGURE_UNAUTH = "v6-reconfigure-unauth", Critical, "RFC 8415 §16.11, §18.3.11, §20.4 (RECONFIGURE needs RKAP authentication, xid 0 and option 19)";
+    V6_RELAY_LEAK = "v6-relay-leak", Warning, "RFC 8415 §16.14, §21.18 (relay messages and Interface-Id never reach clients)";
+    V6_RELAY_HOPS = "v6-relay-hops", Warning, "RFC 8415 §19.1.2 (hop-count from 0 at the first relay, below HOP_COUNT_LIMIT 8)";
+    V6_MAXRT_OUT_OF_RANGE = "v6-maxrt-out-of-range", Warning, "RFC 8415 §21.24, §21.25 (SOL_MAX_RT/INF_MAX_RT must be 60-86400; clients ignore others)";
+    V6_CLIENT_MSG_INVALID = "v6-client-msg-invalid", Info, "RFC 8415 §16.2, §16.5, §16.7, §16.12 (what each client message must and must not carry)";
+    V6_T_DIFFERS_ACROSS_IAS = "v6-t-differs-across-ias", Warning, "RFC 8415 §18.1, §18.3.2 (all IAs of one Reply MUST share T1/T2)";
 }
 
 const MAX_FRAMES: usize = 20;
@@ -129,6 +140,9 @@ pub struct V6Exchange {
     first_ts: Option<Timestamp>,
     #[serde(skip)]
     server_iaids: Vec<(String, u32)>,
+    /// The SOLICIT asked for Rapid Commit.
+    #[serde(skip)]
+    rapid_commit: bool,
 }
 
 /// The v6 side of `report`.
@@ -231,6 +245,15 @@ impl V6Analysis {
                         format!("router {src} advertises lifetime 0 with preference {prf} (must be medium); mitm6 sends exactly this")
                     });
                 }
+                for pio in r.prefixes() {
+                    if pio.preferred > pio.valid {
+                        let (pfx, len, pr, va) =
+                            (pio.prefix, pio.prefix_len, pio.preferred, pio.valid);
+                        self.add(RA_PIO_PREF_GT_VALID, Some(src.to_string()), frame, || {
+                            format!("router {src}: prefix {pfx}/{len} preferred {pr} > valid {va} (hosts ignore it)")
+                        });
+                    }
+                }
                 let i = match self.routers.iter().position(|r| r.address == src) {
                     Some(i) => i,
                     None => {
@@ -317,8 +340,28 @@ impl V6Analysis {
         // The innermost relay layer (the one next to the client), if any.
         let first_relay = outer.layers().into_iter().rev().find(|l| l.relay.is_some());
         let t = m.msg_type;
+        self.check_relays(p, outer, frame);
         if m.msg_type.is_relay() {
             return;
+        }
+        if t.is_client_message() {
+            let has_ia = !m.ias().is_empty();
+            let why = match t {
+                MessageType::SOLICIT | MessageType::REBIND | MessageType::CONFIRM
+                    if m.server_id().is_some() =>
+                {
+                    Some("carries a Server Identifier")
+                }
+                MessageType::INFORMATION_REQUEST if has_ia => Some("carries an IA"),
+                MessageType::SOLICIT if m.client_id().is_none() => Some("has no Client Identifier"),
+                _ => None,
+            };
+            if let Some(why) = why {
+                let subject = m.client_id().map(hex);
+                self.add(V6_CLIENT_MSG_INVALID, subject, frame, || {
+                    format!("{t} {why}")
+                });
+            }
         }
         let Some(cid) = m.client_id() else {
             if t.is_server_message() && m.server_id().is_none() {
@@ -371,6 +414,7 @@ impl V6Analysis {
                     continues: None,
                     first_ts: None,
                     server_iaids: Vec::new(),
+                    rapid_commit: false,
                 });
                 self.clients[c].exchanges += 1;
                 self.exchange_index.insert(key, self.exchanges.len() - 1);
@@ -386,6 +430,9 @@ impl V6Analysis {
             (Some(first), _) => Some(ts.millis_since(first)),
             (None, false) => None,
         };
+        if t == MessageType::SOLICIT && m.rapid_commit() {
+            self.exchanges[e].rapid_commit = true;
+        }
         self.exchanges[e].steps.push(V6Step {
             frame,
             msg_type: t.to_string(),
@@ -506,9 +553,121 @@ impl V6Analysis {
         if let Some(addr) = ll_lease
             && dns.contains(&own)
         {
-            self.add(V6_MITM6_PROFILE, subject, frame, || {
+            self.add(V6_MITM6_PROFILE, subject.clone(), frame, || {
                 format!("server {sd} ({own}) hands out link-local {addr} and names itself DNS server: the mitm6 pattern")
             });
+        }
+        let x = &self.exchanges[e];
+        let to_solicit = x.kind == "SOLICIT";
+        let asked_rc = x.rapid_commit;
+        if t == MessageType::REPLY && to_solicit {
+            if !m.rapid_commit() {
+                self.add(V6_RC_REPLY_WITHOUT_OPT14, subject.clone(), frame, || {
+                    format!(
+                        "server {sd}: REPLY to a SOLICIT without Rapid Commit (clients discard it)"
+                    )
+                });
+            }
+            if !asked_rc {
+                self.add(V6_RC_REPLY_UNASKED, subject.clone(), frame, || {
+                    format!("server {sd}: REPLY to a SOLICIT that did not ask for Rapid Commit")
+                });
+            }
+        }
+        let ia_status = |codes: &[u16]| {
+            ias.iter()
+                .any(|i| i.status.is_some_and(|s| codes.contains(&s.code)))
+        };
+        if t == MessageType::ADVERTISE && !leased && !ia_status(&[2, 6]) {
+            self.add(V6_ADVERTISE_EMPTY, subject.clone(), frame, || {
+                format!("server {sd}: ADVERTISE with no address or prefix and no NoAddrsAvail/NoPrefixAvail in an IA")
+            });
+        }
+        if let Some(top) = m.status().filter(|s| matches!(s.code, 2 | 6))
+            && !ia_status(&[top.code])
+        {
+            let name = top.name();
+            self.add(V6_STATUS_TOPLEVEL_ONLY, subject.clone(), frame, || {
+                format!("server {sd}: {name} only at top level, not in the IA (RFC 3315 style)")
+            });
+        }
+        if t == MessageType::RECONFIGURE {
+            let rkap = m.option(o6::AUTH).is_some_and(|a| a.first() == Some(&3));
+            let mut why = Vec::new();
+            if !rkap {
+                why.push("no RKAP authentication");
+            }
+            if m.xid != 0 {
+                why.push("transaction id not 0");
+            }
+            if !m.has_option(o6::RECONF_MSG) {
+                why.push("no Reconfigure Message option");
+            }
+            if !why.is_empty() {
+                let why = why.join(", ");
+                self.add(V6_RECONFIGURE_UNAUTH, subject.clone(), frame, || {
+                    format!("server {sd}: RECONFIGURE with {why} (clients must discard it)")
+                });
+            }
+        }
+        for code in [o6::SOL_MAX_RT, o6::INF_MAX_RT] {
+            if let Some(v) = m.seconds(code)
+                && !(60..=86400).contains(&v)
+            {
+                let name = o6::name(code);
+                self.add(V6_MAXRT_OUT_OF_RANGE, subject.clone(), frame, || {
+                    format!("server {sd}: {name} {v} s outside 60-86400")
+                });
+            }
+        }
+        if t == MessageType::REPLY {
+            let timed: Vec<(u32, u32)> = ias
+                .iter()
+                .filter(|i| i.kind != IaKind::Ta)
+                .map(|i| (i.t1, i.t2))
+                .collect();
+            if timed.windows(2).any(|w| w[0] != w[1]) {
+                self.add(V6_T_DIFFERS_ACROSS_IAS, subject, frame, || {
+                    format!("server {sd}: IAs of one REPLY with different T1/T2 {timed:?}")
+                });
+            }
+        }
+    }
+
+    /// Relay-agent checks on every layer of a message.
+    fn check_relays(&mut self, p: &V6Packet<'_>, outer: &Message<'_>, frame: u64) {
+        let layers = outer.layers();
+        // Relay layers come first; the outermost was added by the last relay.
+        let relays = layers.iter().filter(|l| l.relay.is_some()).count();
+        let to_client = matches!(
+            p.meta.kind,
+            crate::pipeline::V6Kind::Dhcp { dst_port: 546, .. }
+                | crate::pipeline::V6Kind::Dhcp { src_port: 546, .. }
+        );
+        let inner = outer.innermost();
+        if (outer.msg_type.is_relay() && to_client)
+            || (!inner.msg_type.is_relay() && inner.has_option(o6::INTERFACE_ID))
+        {
+            let what = if outer.msg_type.is_relay() {
+                format!("{} on the client port 546", outer.msg_type)
+            } else {
+                format!("Interface-Id in a {}", inner.msg_type)
+            };
+            self.add(V6_RELAY_LEAK, None, frame, || {
+                format!("{what}: relay data visible to clients")
+            });
+        }
+        for (n, l) in layers.iter().enumerate() {
+            let Some(r) = &l.relay else { continue };
+            // hop-count = the relay layers below this one.
+            let expected = u8::try_from(relays.saturating_sub(n + 1)).unwrap_or(u8::MAX);
+            if r.hop_count >= 8 || r.hop_count != expected {
+                let hops = r.hop_count;
+                self.add(V6_RELAY_HOPS, None, frame, || {
+                    format!("relay layer {n} has hop-count {hops}; its nesting says {expected} (limit 8)")
+                });
+                break;
+            }
         }
     }
 
