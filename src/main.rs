@@ -1,5 +1,5 @@
 use clap::Parser;
-use dhcpscope::analysis::v6::V6Analysis;
+use dhcpscope::analysis::v6::{V6Analysis, V6Expectations};
 use dhcpscope::analysis::{self, Analysis, Severity};
 use dhcpscope::cli::{
     ArgsError, CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
@@ -199,7 +199,10 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let expectations = analysis::Expectations::try_from(&args.expect)?;
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let mut analysis = Analysis::new(expectations);
-    let mut v6 = V6Analysis::new();
+    let mut v6 = V6Analysis::with_expectations(
+        V6Expectations::parse(&args.expect.servers6, &args.expect.routers)
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
     let opts = input.read_options(args.count);
     // The reader (source → frame → batch) on one core, the analysis on this one.
     let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {

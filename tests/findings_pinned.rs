@@ -286,6 +286,16 @@ const PINNED: &[(&str, &str, &str)] = &[
         "v6_t_differs_across_ias_fires",
         "v6_clean_exchange_raises_nothing",
     ),
+    (
+        "v6-rogue-server",
+        "v6_rogue_server_fires",
+        "v6_rogue_server_silent_when_expected",
+    ),
+    (
+        "ra-rogue",
+        "ra_rogue_fires",
+        "ra_rogue_silent_when_expected",
+    ),
 ];
 
 /// Codes only the probes emit (`src/probe/verdict.rs`): pinned by unit tests through the
@@ -2699,4 +2709,104 @@ fn ra_pio_pref_gt_valid_fires() {
     let n = v6::ra(&mut cap, 0, v6::ip("fe80::1"), 255, &ra);
     let doc = cap.report(&[]);
     v6::v6_finding(&doc, "ra-pio-pref-gt-valid", "warning", &[n]);
+}
+
+#[test]
+fn v6_rogue_server_fires() {
+    // The legitimate server is expected by DUID; a second one (mitm6-like) answers too.
+    let mut cap = Capture::new();
+    let rogue = [2, 0x66, 0, 0, 0, 0x66];
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    let n = v6::server(
+        &mut cap,
+        20,
+        rogue,
+        v6::ip("fe80::66"),
+        &v6::advertise(1, rogue, "2001:db8::66", (1800, 2880), (3600, 7200)),
+    );
+    let duid: String = v6::server_duid(v6::S6_MAC)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let doc = cap.report(&["--expect-server6", &duid]);
+    let f = v6::v6_finding(&doc, "v6-rogue-server", "critical", &[n]);
+    assert!(f["message"].as_str().unwrap().contains("fe80::66"), "{f}");
+    assert_eq!(doc["v6"]["servers"][0]["expected"], true);
+    assert_eq!(doc["v6"]["servers"][1]["expected"], false);
+}
+
+#[test]
+fn v6_rogue_server_silent_when_expected() {
+    // Both servers named: one by MAC, one by link-local address.
+    let mut cap = Capture::new();
+    let other = [2, 0x66, 0, 0, 0, 0x66];
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    v6::server(
+        &mut cap,
+        20,
+        other,
+        v6::ip("fe80::66"),
+        &v6::advertise(1, other, "2001:db8::66", (1800, 2880), (3600, 7200)),
+    );
+    let doc = cap.report(&[
+        "--expect-server6",
+        "02:66:00:00:00:02",
+        "--expect-server6",
+        "fe80::66",
+    ]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-rogue-server"));
+    assert_eq!(doc["v6"]["servers"][1]["expected"], true);
+}
+
+#[test]
+fn ra_rogue_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0, 1800),
+    );
+    let n = v6::ra(
+        &mut cap,
+        10,
+        v6::ip("fe80::bad"),
+        255,
+        &RouterBuilder::advert(64, 0xc0, 1800),
+    );
+    let doc = cap.report(&["--expect-router", "fe80::1"]);
+    v6::v6_finding(&doc, "ra-rogue", "critical", &[n]);
+}
+
+#[test]
+fn ra_rogue_silent_when_expected() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0, 1800),
+    );
+    // Named by its MAC (the frame's source; no SLLA option).
+    let doc = cap.report(&["--expect-router", "02:66:00:00:00:03"]);
+    assert!(!v6::v6_codes(&doc).contains(&"ra-rogue"));
+    assert_eq!(doc["v6"]["routers"][0]["expected"], true);
 }

@@ -41,9 +41,14 @@ pub fn write_text(out: &mut impl Write, a: &V6Analysis) -> io::Result<()> {
         writeln!(out, "  (no server replies)")?;
     }
     for s in &a.servers {
+        let verdict = match s.expected {
+            Some(true) => "expected",
+            Some(false) => "UNEXPECTED",
+            None => "-",
+        };
         writeln!(
             out,
-            "  DUID-{} {}  mac {}  from {}  advertise {} reply {}  preference {}",
+            "  DUID-{} {}  {verdict}  mac {}  from {}  advertise {} reply {}  preference {}",
             s.duid_type,
             s.duid,
             list(&s.macs),
@@ -68,8 +73,13 @@ pub fn write_text(out: &mut impl Write, a: &V6Analysis) -> io::Result<()> {
     for r in &a.routers {
         writeln!(
             out,
-            "  {}  mac {}  RAs {}  M={} O={}  preference {}  lifetime {} s  prefixes {}  RDNSS {}",
+            "  {}  {}  mac {}  RAs {}  M={} O={}  preference {}  lifetime {} s  prefixes {}  RDNSS {}",
             r.address,
+            match r.expected {
+                Some(true) => "expected",
+                Some(false) => "UNEXPECTED",
+                None => "-",
+            },
             r.mac.as_deref().unwrap_or("-"),
             r.adverts,
             u8::from(r.managed),

@@ -54,6 +54,63 @@ rules6! {
     V6_MAXRT_OUT_OF_RANGE = "v6-maxrt-out-of-range", Warning, "RFC 8415 §21.24, §21.25 (SOL_MAX_RT/INF_MAX_RT must be 60-86400; clients ignore others)";
     V6_CLIENT_MSG_INVALID = "v6-client-msg-invalid", Info, "RFC 8415 §16.2, §16.5, §16.7, §16.12 (what each client message must and must not carry)";
     V6_T_DIFFERS_ACROSS_IAS = "v6-t-differs-across-ias", Warning, "RFC 8415 §18.1, §18.3.2 (all IAs of one Reply MUST share T1/T2)";
+    V6_ROGUE_SERVER = "v6-rogue-server", Critical, "RFC 8415 §22 (a malicious server answers; RFC 7610 DHCPv6-Shield): not among --expect-server6";
+    RA_ROGUE = "ra-rogue", Critical, "RFC 6105 (RA-Guard): router advertisement from a router not among --expect-router";
+}
+
+/// A server or router named by the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum V6Ref {
+    Duid(Vec<u8>),
+    Ip(Ipv6Addr),
+    Mac([u8; 6]),
+}
+
+impl std::str::FromStr for V6Ref {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Ok(ip) = s.parse() {
+            return Ok(V6Ref::Ip(ip));
+        }
+        if let Some(mac) = super::config::parse_mac(s) {
+            return Ok(V6Ref::Mac(mac));
+        }
+        let digits: String = s.chars().filter(|c| *c != ':' && *c != '-').collect();
+        let bytes: Option<Vec<u8>> = (digits.len() >= 6 && digits.len().is_multiple_of(2))
+            .then(|| {
+                (0..digits.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+                    .collect()
+            })
+            .flatten();
+        bytes.map(V6Ref::Duid).ok_or_else(|| {
+            format!("{s:?} is neither a DUID (hex), an IPv6 address nor a MAC address")
+        })
+    }
+}
+
+/// What the admin expects on the link for DHCPv6 and router advertisements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct V6Expectations {
+    pub servers: Vec<V6Ref>,
+    pub routers: Vec<V6Ref>,
+}
+
+impl V6Expectations {
+    /// Parses `--expect-server6` and `--expect-router` values.
+    pub fn parse(servers: &[String], routers: &[String]) -> Result<Self, String> {
+        Ok(V6Expectations {
+            servers: servers
+                .iter()
+                .map(|s| s.parse())
+                .collect::<Result<_, _>>()?,
+            routers: routers
+                .iter()
+                .map(|s| s.parse())
+                .collect::<Result<_, _>>()?,
+        })
+    }
 }
 
 const MAX_FRAMES: usize = 20;
@@ -97,6 +154,8 @@ pub struct V6Server {
     pub leased_prefixes: Vec<String>,
     pub dns: Vec<Ipv6Addr>,
     pub domains: Vec<String>,
+    /// Against `--expect-server6`: `None` when none was given.
+    pub expected: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,6 +169,8 @@ pub struct V6Router {
     pub router_lifetime: u16,
     pub prefixes: Vec<String>,
     pub rdnss: Vec<Ipv6Addr>,
+    /// Against `--expect-router`: `None` when none was given.
+    pub expected: Option<bool>,
 }
 
 /// One message of an exchange.
@@ -156,6 +217,8 @@ pub struct V6Analysis {
     pub exchanges: Vec<V6Exchange>,
     pub findings: Vec<Finding>,
     #[serde(skip)]
+    expectations: V6Expectations,
+    #[serde(skip)]
     client_index: HashMap<String, usize>,
     #[serde(skip)]
     server_index: HashMap<String, usize>,
@@ -178,6 +241,14 @@ fn is_link_local(a: Ipv6Addr) -> bool {
 impl V6Analysis {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A model that judges servers and routers against what the admin expects.
+    pub fn with_expectations(expectations: V6Expectations) -> Self {
+        V6Analysis {
+            expectations,
+            ..Self::default()
+        }
     }
 
     fn add(
@@ -267,6 +338,7 @@ impl V6Analysis {
                             router_lifetime: 0,
                             prefixes: Vec::new(),
                             rdnss: Vec::new(),
+                            expected: None,
                         });
                         self.routers.len() - 1
                     }
@@ -285,6 +357,22 @@ impl V6Analysis {
                 }
                 for (a, _) in r.rdnss() {
                     push_unique(&mut router.rdnss, a);
+                }
+                let routers = &self.expectations.routers;
+                if !routers.is_empty() {
+                    let mac = r.source_mac().or(meta.src_mac);
+                    let ok = routers.iter().any(|x| match x {
+                        V6Ref::Ip(a) => *a == src,
+                        V6Ref::Mac(m) => Some(*m) == mac,
+                        V6Ref::Duid(_) => false,
+                    });
+                    self.routers[i].expected = Some(ok);
+                    if !ok {
+                        let mac = mac.map_or("-".to_string(), |m| colon_hex(&m));
+                        self.add(RA_ROGUE, Some(src.to_string()), frame, || {
+                            format!("router advertisement from unexpected router {src} ({mac})")
+                        });
+                    }
                 }
             }
         }
@@ -326,6 +414,7 @@ impl V6Analysis {
             leased_prefixes: Vec::new(),
             dns: Vec::new(),
             domains: Vec::new(),
+            expected: None,
         });
         self.server_index.insert(key, self.servers.len() - 1);
         self.servers.len() - 1
@@ -504,6 +593,26 @@ impl V6Analysis {
             }
             for d in m.domain_list() {
                 push_unique(&mut server.domains, d);
+            }
+        }
+        let servers = &self.expectations.servers;
+        if !servers.is_empty() {
+            let ok = servers.iter().any(|x| match x {
+                V6Ref::Duid(d) => d.as_slice() == sid,
+                V6Ref::Ip(a) => *a == meta.src_ip,
+                V6Ref::Mac(m) => Some(*m) == meta.src_mac,
+            });
+            // One expected sighting does not clear a spoofed one: unexpected wins.
+            let server = &mut self.servers[s];
+            server.expected = Some(server.expected.unwrap_or(true) && ok);
+            if !ok {
+                let (src, mac) = (
+                    meta.src_ip,
+                    meta.src_mac.map_or("-".to_string(), |m| colon_hex(&m)),
+                );
+                self.add(V6_ROGUE_SERVER, Some(sd.clone()), frame, || {
+                    format!("{t} from unexpected DHCPv6 server {sd} ({src}, {mac})")
+                });
             }
         }
         let x = &mut self.exchanges[e];
