@@ -27,6 +27,9 @@ pub const RELAY_HEADER_LEN: usize = 34;
 pub const MAX_RELAY_DEPTH: usize = 32;
 /// Encapsulation levels of options decoded at most (IA_NA → IA Address → Status is 3).
 pub const MAX_OPTION_DEPTH: u8 = 8;
+/// Options kept per message layer at most: real messages carry a few dozen, and the
+/// per-scope checks are quadratic in the count.
+pub const MAX_OPTIONS: usize = 1024;
 
 /// One option as it appears on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +109,8 @@ pub enum Warning {
     RelayTooDeep { depth: usize },
     /// Options nested deeper than [`MAX_OPTION_DEPTH`]: not decoded further.
     OptionsTooDeep { offset: usize },
+    /// More than [`MAX_OPTIONS`] options: the rest, from `offset`, is not decoded.
+    TooManyOptions { offset: usize },
 }
 
 impl fmt::Display for Warning {
@@ -187,6 +192,10 @@ impl fmt::Display for Warning {
             Warning::RelayTooDeep { depth } => write!(
                 f,
                 "more than {depth} nested relay layers; the innermost are not decoded"
+            ),
+            Warning::TooManyOptions { offset } => write!(
+                f,
+                "more than {MAX_OPTIONS} options; not decoded from offset {offset}"
             ),
             Warning::OptionsTooDeep { offset } => write!(
                 f,
@@ -690,6 +699,10 @@ fn walk<'a>(
 ) {
     let mut pos = 0;
     while pos < area.len() {
+        if out.len() >= MAX_OPTIONS {
+            warnings.push(Warning::TooManyOptions { offset: base + pos });
+            return;
+        }
         let Some(&[c0, c1, l0, l1]) = area.get(pos..pos + 4) else {
             warnings.push(Warning::TrailingBytes {
                 offset: base + pos,

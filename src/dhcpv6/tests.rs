@@ -418,6 +418,21 @@ fn duplicates_are_kept_and_warned_per_scope() {
 }
 
 #[test]
+fn option_count_is_bounded() {
+    // 16 000 empty Rapid Commit options: the walk stops at MAX_OPTIONS with a warning.
+    let mut b = MessageBuilder::new(MessageType::SOLICIT, 1);
+    for _ in 0..16_000 {
+        b = b.rapid_commit();
+    }
+    let bytes = b.build();
+    let m = Message::decode(&bytes);
+    assert_eq!(m.options.len(), MAX_OPTIONS);
+    assert!(m.warnings.contains(&Warning::TooManyOptions {
+        offset: 4 + 4 * MAX_OPTIONS
+    }));
+}
+
+#[test]
 fn misplaced_and_malformed_options_are_warned() {
     let bytes = MessageBuilder::new(MessageType::REPLY, 1)
         .ia_address(ip("2001:db8::1"), 1, 2, Options::new())

@@ -228,8 +228,14 @@ pub struct V6Analysis {
     finding_index: HashMap<(&'static str, Option<String>), usize>,
 }
 
+/// Entries kept per list (addresses a server hands out, a client's IAIDs, …): the first
+/// ones show what is going on; a flood must not grow memory or time without bound.
+const MAX_LIST: usize = 256;
+/// Messages kept per exchange (retransmissions beyond are not listed).
+const MAX_STEPS: usize = 32;
+
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
-    if !v.contains(&x) {
+    if v.len() < MAX_LIST && !v.contains(&x) {
         v.push(x);
     }
 }
@@ -522,13 +528,15 @@ impl V6Analysis {
         if t == MessageType::SOLICIT && m.rapid_commit() {
             self.exchanges[e].rapid_commit = true;
         }
-        self.exchanges[e].steps.push(V6Step {
-            frame,
-            msg_type: t.to_string(),
-            server: server.clone(),
-            after_ms,
-            relay_hops,
-        });
+        if self.exchanges[e].steps.len() < MAX_STEPS {
+            self.exchanges[e].steps.push(V6Step {
+                frame,
+                msg_type: t.to_string(),
+                server: server.clone(),
+                after_ms,
+                relay_hops,
+            });
+        }
         // A REQUEST continues the SOLICIT whose ADVERTISE came from the server it names, for
         // one of the same IAIDs.
         if t == MessageType::REQUEST
