@@ -195,6 +195,14 @@ pub struct ExpectArgs {
     /// A legitimate server, by IP (server identifier or source) or MAC. Repeatable.
     #[arg(long = "expect-server", value_name = "IP|MAC")]
     pub servers: Vec<String>,
+    /// A legitimate DHCPv6 server, by DUID (hex, colons allowed), IPv6 address (its
+    /// link-local) or MAC. Repeatable. When given, other DHCPv6 servers are findings.
+    #[arg(long = "expect-server6", value_name = "DUID|IPV6|MAC")]
+    pub servers6: Vec<String>,
+    /// A legitimate IPv6 router (router advertisement source), by IPv6 address or MAC.
+    /// Repeatable. When given, other routers are findings.
+    #[arg(long = "expect-router", value_name = "IPV6|MAC")]
+    pub routers: Vec<String>,
     /// A lease network of concern: servers handing out addresses outside these are unexpected.
     #[arg(long = "expect-subnet", value_name = "CIDR")]
     pub subnets: Vec<String>,

@@ -1,12 +1,15 @@
 use clap::Parser;
+use dhcpscope::analysis::v6::{V6Analysis, V6Expectations};
 use dhcpscope::analysis::{self, Analysis, Severity};
 use dhcpscope::cli::{
     ArgsError, CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
     ReportFormat,
 };
 use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
-use dhcpscope::output::{decode, is_broken_pipe, report};
-use dhcpscope::pipeline::{ReadControl, ReadOptions, ReadSource, ReadSummary, read_threaded};
+use dhcpscope::output::{decode, decode_v6, is_broken_pipe, report, report_v6};
+use dhcpscope::pipeline::{
+    AnyPacket, ReadControl, ReadOptions, ReadSource, ReadSummary, read_threaded,
+};
 use dhcpscope::probe::{ProbeConfig, Status};
 use dhcpscope::source::{FileSource, SourceError};
 use dhcpscope::tui::TuiConfig;
@@ -167,10 +170,12 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut write_error: Option<io::Error> = None;
     let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
-        for p in batch.iter() {
-            let result = match args.format {
-                DecodeFormat::Text => decode::write_text(&mut out, &p),
-                DecodeFormat::Jsonl => decode::write_jsonl(&mut out, &p),
+        for p in batch.iter_all() {
+            let result = match (args.format, p) {
+                (DecodeFormat::Text, AnyPacket::V4(p)) => decode::write_text(&mut out, &p),
+                (DecodeFormat::Jsonl, AnyPacket::V4(p)) => decode::write_jsonl(&mut out, &p),
+                (DecodeFormat::Text, AnyPacket::V6(p)) => decode_v6::write_text(&mut out, &p),
+                (DecodeFormat::Jsonl, AnyPacket::V6(p)) => decode_v6::write_jsonl(&mut out, &p),
             };
             if let Err(e) = result {
                 write_error = Some(e);
@@ -200,15 +205,23 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let expectations = analysis::Expectations::try_from(&args.expect)?;
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let mut analysis = Analysis::new(expectations);
+    let mut v6 = V6Analysis::with_expectations(
+        V6Expectations::parse(&args.expect.servers6, &args.expect.routers)
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
     let opts = input.read_options(args.count);
     // The reader (source → frame → batch) on one core, the analysis on this one.
     let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
         for p in batch.iter() {
             analysis.observe(&p);
         }
+        for p in batch.iter_v6() {
+            v6.observe(&p);
+        }
         ControlFlow::Continue(())
     });
     analysis.finish();
+    v6.finish();
     if let Some(err @ SourceError::Open { .. } | err @ SourceError::UnknownFormat(_)) =
         &summary.error
     {
@@ -229,24 +242,23 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         ReportFormat::Text => {
             report::write_text(&mut out, &analysis, &info)?;
+            report_v6::write_text(&mut out, &v6)?;
             if let Some((iface, s)) = &capture {
                 writeln!(out, "\nCapture\n  {}", stats_line(iface, s))?;
             }
         }
         ReportFormat::Json => {
-            let extra: Vec<(&str, serde_json::Value)> = capture
-                .iter()
-                .map(|(iface, s)| {
-                    let counters = serde_json::json!({
-                        "interface": iface,
-                        "filter": args.capture.filter.as_deref().unwrap_or(live::DEFAULT_FILTER),
-                        "received": s.received,
-                        "kernel_dropped": s.kernel_dropped,
-                        "if_dropped": s.if_dropped,
-                    });
-                    ("capture", counters)
-                })
-                .collect();
+            let mut extra: Vec<(&str, serde_json::Value)> = vec![("v6", report_v6::v6_json(&v6))];
+            extra.extend(capture.iter().map(|(iface, s)| {
+                let counters = serde_json::json!({
+                    "interface": iface,
+                    "filter": args.capture.filter.as_deref().unwrap_or(live::DEFAULT_FILTER),
+                    "received": s.received,
+                    "kernel_dropped": s.kernel_dropped,
+                    "if_dropped": s.if_dropped,
+                });
+                ("capture", counters)
+            }));
             // Indented for a person at a terminal, one line for programs and files.
             let style = if args.pretty || io::stdout().is_terminal() {
                 report::JsonStyle::Pretty
@@ -264,7 +276,7 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     let read = report_read_problems(&summary)?;
-    let worst = analysis.worst_severity();
+    let worst = analysis.worst_severity().max(v6.worst_severity());
     // Freeing a model of millions of small allocations takes longer than the exit does.
     std::mem::forget(analysis);
     Ok(match (args.fail_on, worst) {

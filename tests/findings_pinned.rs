@@ -185,6 +185,117 @@ const PINNED: &[(&str, &str, &str)] = &[
         "malformed_request_fires",
         "split_options_are_not_malformed",
     ),
+    // DHCPv6 and router advertisements (the `v6` object of the report).
+    (
+        "v6-mitm6-profile",
+        "v6_mitm6_profile_fires",
+        "v6_mitm6_profile_silent_for_a_global_address",
+    ),
+    (
+        "v6-multiple-servers",
+        "v6_multiple_servers_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-reply-no-server-id",
+        "v6_reply_no_server_id_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-t1-gt-t2",
+        "v6_t1_gt_t2_fires",
+        "v6_t1_gt_t2_silent_when_t2_is_zero",
+    ),
+    (
+        "v6-pref-gt-valid",
+        "v6_pref_gt_valid_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-solicit-unanswered",
+        "v6_solicit_unanswered_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "ra-evasion",
+        "ra_evasion_fires",
+        "ra_clean_advert_raises_nothing",
+    ),
+    (
+        "ra-invalid",
+        "ra_invalid_fires",
+        "ra_clean_advert_raises_nothing",
+    ),
+    (
+        "ra-prf-with-zero-lifetime",
+        "ra_prf_with_zero_lifetime_fires",
+        "ra_prf_with_zero_lifetime_silent_for_medium",
+    ),
+    (
+        "ra-pio-pref-gt-valid",
+        "ra_pio_pref_gt_valid_fires",
+        "ra_clean_advert_raises_nothing",
+    ),
+    (
+        "v6-rc-reply-without-opt14",
+        "v6_rc_reply_without_opt14_fires",
+        "v6_rc_exchange_with_opt14_is_silent",
+    ),
+    (
+        "v6-rc-reply-unasked",
+        "v6_rc_reply_unasked_fires",
+        "v6_rc_exchange_with_opt14_is_silent",
+    ),
+    (
+        "v6-advertise-empty",
+        "v6_advertise_empty_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-status-toplevel-only",
+        "v6_status_toplevel_only_fires",
+        "v6_status_in_the_ia_is_silent",
+    ),
+    (
+        "v6-reconfigure-unauth",
+        "v6_reconfigure_unauth_fires",
+        "v6_reconfigure_with_rkap_is_silent",
+    ),
+    (
+        "v6-relay-leak",
+        "v6_relay_leak_fires",
+        "v6_relayed_exchange_is_silent",
+    ),
+    (
+        "v6-relay-hops",
+        "v6_relay_hops_fires",
+        "v6_relayed_exchange_is_silent",
+    ),
+    (
+        "v6-maxrt-out-of-range",
+        "v6_maxrt_out_of_range_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-client-msg-invalid",
+        "v6_client_msg_invalid_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-t-differs-across-ias",
+        "v6_t_differs_across_ias_fires",
+        "v6_clean_exchange_raises_nothing",
+    ),
+    (
+        "v6-rogue-server",
+        "v6_rogue_server_fires",
+        "v6_rogue_server_silent_when_expected",
+    ),
+    (
+        "ra-rogue",
+        "ra_rogue_fires",
+        "ra_rogue_silent_when_expected",
+    ),
 ];
 
 /// Codes only the probes emit (`src/probe/verdict.rs`): pinned by unit tests through the
@@ -266,6 +377,14 @@ impl Capture {
         self.pcap
             .write_frame(ts, &udp_frame(&ends, vlans, &msg.build()))
             .expect("write to a Vec");
+        self.frames += 1;
+        self.frames
+    }
+
+    /// Any frame, as built (the DHCPv6 and RA tests build theirs with `frame6::build_frame`).
+    fn frame(&mut self, ms: u64, bytes: &[u8]) -> u64 {
+        let ts = Timestamp::new(EPOCH + (ms / 1000) as i64, (ms % 1000) as u32 * 1_000_000);
+        self.pcap.write_frame(ts, bytes).expect("write to a Vec");
         self.frames += 1;
         self.frames
     }
@@ -1885,4 +2004,809 @@ fn probe_codes_are_pinned_in_src_probe() {
             "{code}: no test in src/probe names it"
         );
     }
+}
+
+// ------------------------------------------------------------- DHCPv6 and RAs (`v6`) ---
+
+mod v6 {
+    use super::*;
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    use dhcpscope::dhcpv6::{
+        MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options, duid,
+    };
+    use dhcpscope::frame6::{FrameBody, build_frame, multicast_mac};
+    use std::net::Ipv6Addr;
+
+    pub const C6_MAC: [u8; 6] = [2, 0x66, 0, 0, 0, 1];
+    pub const S6_MAC: [u8; 6] = [2, 0x66, 0, 0, 0, 2];
+    pub const R6_MAC: [u8; 6] = [2, 0x66, 0, 0, 0, 3];
+
+    pub fn ip(s: &str) -> Ipv6Addr {
+        s.parse().expect("address")
+    }
+
+    pub fn client_duid() -> Vec<u8> {
+        duid::ll(1, &C6_MAC)
+    }
+
+    pub fn server_duid(mac: [u8; 6]) -> Vec<u8> {
+        duid::ll(1, &mac)
+    }
+
+    /// A client message fe80::c1 → ff02::1:2.
+    pub fn client(cap: &mut Capture, ms: u64, msg: &Builder6) -> u64 {
+        let group = ip("ff02::1:2");
+        let f = build_frame(
+            C6_MAC,
+            multicast_mac(group),
+            ip("fe80::c1"),
+            group,
+            1,
+            FrameBody::Udp {
+                src_port: 546,
+                dst_port: 547,
+                payload: &msg.build(),
+            },
+        );
+        cap.frame(ms, &f)
+    }
+
+    /// A server message from `mac` / `src` to the client.
+    pub fn server(cap: &mut Capture, ms: u64, mac: [u8; 6], src: Ipv6Addr, msg: &Builder6) -> u64 {
+        let f = build_frame(
+            mac,
+            C6_MAC,
+            src,
+            ip("fe80::c1"),
+            64,
+            FrameBody::Udp {
+                src_port: 547,
+                dst_port: 546,
+                payload: &msg.build(),
+            },
+        );
+        cap.frame(ms, &f)
+    }
+
+    /// An RA as sent, with the IP hop limit given.
+    pub fn ra(cap: &mut Capture, ms: u64, src: Ipv6Addr, hop_limit: u8, b: &RouterBuilder) -> u64 {
+        let dst = ip("ff02::1");
+        let f = build_frame(
+            R6_MAC,
+            multicast_mac(dst),
+            src,
+            dst,
+            hop_limit,
+            FrameBody::Icmp(&b.build(src, dst)),
+        );
+        cap.frame(ms, &f)
+    }
+
+    pub fn solicit(xid: u32) -> Builder6 {
+        Builder6::new(T6::SOLICIT, xid)
+            .client_id(&client_duid())
+            .elapsed_time(0)
+            .ia_na(1, 0, 0, Options::new())
+    }
+
+    /// An ADVERTISE for IAID 1 with `addr`, T1/T2 and lifetimes given.
+    pub fn advertise(
+        xid: u32,
+        mac: [u8; 6],
+        addr: &str,
+        t: (u32, u32),
+        life: (u32, u32),
+    ) -> Builder6 {
+        Builder6::new(T6::ADVERTISE, xid)
+            .server_id(&server_duid(mac))
+            .client_id(&client_duid())
+            .ia_na(
+                1,
+                t.0,
+                t.1,
+                Options::new().ia_address(ip(addr), life.0, life.1, Options::new()),
+            )
+    }
+
+    pub fn v6_codes(doc: &Value) -> Vec<&str> {
+        doc["v6"]["findings"]
+            .as_array()
+            .expect("v6 findings")
+            .iter()
+            .map(|f| f["code"].as_str().expect("code"))
+            .collect()
+    }
+
+    /// The one v6 finding with `code`, checked for severity and frames.
+    pub fn v6_finding<'a>(doc: &'a Value, code: &str, severity: &str, frames: &[u64]) -> &'a Value {
+        let all: Vec<&Value> = doc["v6"]["findings"]
+            .as_array()
+            .expect("v6 findings")
+            .iter()
+            .filter(|f| f["code"] == code)
+            .collect();
+        assert_eq!(all.len(), 1, "{code}: {:?}", v6_codes(doc));
+        let f = all[0];
+        assert_eq!(f["severity"], severity, "{f}");
+        let got: Vec<u64> = f["frames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, frames, "{f}");
+        f
+    }
+}
+
+#[test]
+fn v6_clean_exchange_raises_nothing() {
+    // SOLICIT → ADVERTISE → REQUEST → REPLY from one server with a Server ID, T1 < T2 and
+    // preferred < valid: none of v6-multiple-servers, v6-reply-no-server-id,
+    // v6-pref-gt-valid, v6-solicit-unanswered.
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    let s = v6::ip("fe80::5");
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        s,
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    let req = Builder6::new(T6::REQUEST, 2)
+        .client_id(&v6::client_duid())
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .ia_na(1, 0, 0, Options::new());
+    v6::client(&mut cap, 1000, &req);
+    let reply = v6::advertise(2, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)).build();
+    let mut reply = reply;
+    reply[0] = 7; // the same message as a REPLY
+    let f = dhcpscope::frame6::build_frame(
+        v6::S6_MAC,
+        v6::C6_MAC,
+        s,
+        v6::ip("fe80::c1"),
+        64,
+        dhcpscope::frame6::FrameBody::Udp {
+            src_port: 547,
+            dst_port: 546,
+            payload: &reply,
+        },
+    );
+    cap.frame(1010, &f);
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    for code in [
+        "v6-multiple-servers",
+        "v6-reply-no-server-id",
+        "v6-pref-gt-valid",
+        "v6-solicit-unanswered",
+        "v6-advertise-empty",
+        "v6-maxrt-out-of-range",
+        "v6-client-msg-invalid",
+        "v6-t-differs-across-ias",
+    ] {
+        assert!(!codes.contains(&code), "{code}: {codes:?}");
+    }
+    assert!(codes.is_empty(), "{codes:?}");
+    assert_eq!(doc["v6"]["dhcpv6_packets"], 4);
+}
+
+#[test]
+fn v6_mitm6_profile_fires() {
+    // A link-local IA address and DNS = the sender's own link-local.
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    let rogue = v6::ip("fe80::bad");
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = v6::advertise(1, v6::S6_MAC, "fe80::192:168:1:10", (200, 250), (300, 300))
+        .dns_servers(&[rogue]);
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, rogue, &adv);
+    let doc = cap.report(&[]);
+    let f = v6::v6_finding(&doc, "v6-mitm6-profile", "critical", &[n]);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("fe80::192:168:1:10"),
+        "{f}"
+    );
+}
+
+#[test]
+fn v6_mitm6_profile_silent_for_a_global_address() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    let s = v6::ip("fe80::5");
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    // The server names itself DNS (dnsmasq does) but hands out a global address.
+    let adv =
+        v6::advertise(1, v6::S6_MAC, "2001:db8::10", (200, 250), (300, 300)).dns_servers(&[s]);
+    v6::server(&mut cap, 10, v6::S6_MAC, s, &adv);
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-mitm6-profile"));
+}
+
+#[test]
+fn v6_multiple_servers_fires() {
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let a = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    let other = [2, 0x66, 0, 0, 0, 9];
+    let b = v6::server(
+        &mut cap,
+        20,
+        other,
+        v6::ip("fe80::9"),
+        &v6::advertise(1, other, "2001:db8::99", (1800, 2880), (3600, 7200)),
+    );
+    let doc = cap.report(&[]);
+    let f = v6::v6_finding(&doc, "v6-multiple-servers", "warning", &[a, b]);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("2 DHCPv6 servers"),
+        "{f}"
+    );
+}
+
+#[test]
+fn v6_reply_no_server_id_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    // fake_dhcps6's Reply to a Rebind: client ID, no server ID.
+    let reply = Builder6::new(T6::REPLY, 1).client_id(&v6::client_duid());
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &reply);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-reply-no-server-id", "warning", &[n]);
+}
+
+#[test]
+fn v6_t1_gt_t2_fires() {
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (3000, 2000), (3600, 7200)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-t1-gt-t2", "warning", &[n]);
+}
+
+#[test]
+fn v6_t1_gt_t2_silent_when_t2_is_zero() {
+    // T2 = 0 leaves the timing to the client (RFC 8415 §14.2): not a violation.
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (3000, 0), (3600, 7200)),
+    );
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-t1-gt-t2"));
+}
+
+#[test]
+fn v6_pref_gt_valid_fires() {
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (7200, 3600)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-pref-gt-valid", "warning", &[n]);
+}
+
+#[test]
+fn v6_solicit_unanswered_fires() {
+    let mut cap = Capture::new();
+    let n = v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::client(&mut cap, 1100, &v6::solicit(1));
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-solicit-unanswered", "warning", &[n]);
+}
+
+#[test]
+fn ra_clean_advert_raises_nothing() {
+    // Hop limit 255, link-local source, no extension header, lifetime 1800 with Prf high:
+    // neither ra-evasion nor ra-invalid (nor anything else).
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0xc8, 1800).prefix(dhcpscope::dhcpv6::ra::PrefixInfo {
+            prefix_len: 64,
+            flags: 0xc0,
+            valid: 7200,
+            preferred: 3600,
+            prefix: v6::ip("2001:db8:1::"),
+        }),
+    );
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"ra-pio-pref-gt-valid"));
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"ra-evasion") && !codes.contains(&"ra-invalid"),
+        "{codes:?}"
+    );
+    assert!(codes.is_empty(), "{codes:?}");
+    assert_eq!(doc["v6"]["routers"][0]["managed"], true);
+}
+
+#[test]
+fn ra_evasion_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let src = v6::ip("fe80::1");
+    let dst = v6::ip("ff02::1");
+    let icmp = RouterBuilder::advert(64, 0xc0, 1800).build(src, dst);
+    let mut f = dhcpscope::frame6::build_frame(
+        v6::R6_MAC,
+        [0x33, 0x33, 0, 0, 0, 1],
+        src,
+        dst,
+        255,
+        dhcpscope::frame6::FrameBody::Icmp(&icmp),
+    );
+    // Insert an empty hop-by-hop header (next header 58) in front of the ICMPv6 message.
+    f[20] = 0;
+    let plen = u16::from_be_bytes([f[18], f[19]]) + 8;
+    f[18..20].copy_from_slice(&plen.to_be_bytes());
+    let mut framed = f[..54].to_vec();
+    framed.extend_from_slice(&[58, 0, 1, 4, 0, 0, 0, 0]);
+    framed.extend_from_slice(&f[54..]);
+    let mut cap = Capture::new();
+    let n = cap.frame(0, &framed);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-evasion", "critical", &[n]);
+}
+
+#[test]
+fn ra_invalid_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    // Forwarded: IP hop limit 64.
+    let n = v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        64,
+        &RouterBuilder::advert(64, 0, 1800),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-invalid", "warning", &[n]);
+}
+
+#[test]
+fn ra_prf_with_zero_lifetime_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    // mitm6's RA: M=1 O=1, Prf high (01 → 0x08), lifetime 0.
+    let n = v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::bad"),
+        255,
+        &RouterBuilder::advert(0, 0xc8, 0),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-prf-with-zero-lifetime", "warning", &[n]);
+}
+
+#[test]
+fn ra_prf_with_zero_lifetime_silent_for_medium() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0xc0, 0),
+    );
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"ra-prf-with-zero-lifetime"));
+}
+
+mod v6more {
+    use super::*;
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+
+    /// `inner` through RELAY-FORW (or, with `reply`, RELAY-REPL) layers with the hop-counts
+    /// given (outermost first), 2001:db8:2::1:547 → 2001:db8:9::547:547.
+    pub fn relayed(
+        cap: &mut Capture,
+        ms: u64,
+        hop_counts: &[u8],
+        inner: Vec<u8>,
+        reply: bool,
+    ) -> u64 {
+        let mut msg = inner;
+        for &h in hop_counts.iter().rev() {
+            msg = Builder6::relay(reply, h, v6::ip("2001:db8:1::1"), v6::ip("fe80::c1"))
+                .relay_message(&msg)
+                .build();
+        }
+        let f = dhcpscope::frame6::build_frame(
+            v6::R6_MAC,
+            v6::S6_MAC,
+            v6::ip("2001:db8:2::1"),
+            v6::ip("2001:db8:9::547"),
+            64,
+            dhcpscope::frame6::FrameBody::Udp {
+                src_port: 547,
+                dst_port: 547,
+                payload: &msg,
+            },
+        );
+        cap.frame(ms, &f)
+    }
+
+    pub fn reply(xid: u32) -> Builder6 {
+        Builder6::new(T6::REPLY, xid)
+            .server_id(&v6::server_duid(v6::S6_MAC))
+            .client_id(&v6::client_duid())
+    }
+
+    pub fn with_addr(b: Builder6) -> Builder6 {
+        b.ia_na(
+            1,
+            1800,
+            2880,
+            Options::new().ia_address(v6::ip("2001:db8::10"), 3600, 7200, Options::new()),
+        )
+    }
+}
+
+#[test]
+fn v6_rc_reply_without_opt14_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1).rapid_commit());
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6more::with_addr(v6more::reply(1)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-rc-reply-without-opt14", "warning", &[n]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-rc-reply-unasked"));
+}
+
+#[test]
+fn v6_rc_reply_unasked_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let n = v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6more::with_addr(v6more::reply(1)).rapid_commit(),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-rc-reply-unasked", "warning", &[n]);
+}
+
+#[test]
+fn v6_rc_exchange_with_opt14_is_silent() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1).rapid_commit());
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6more::with_addr(v6more::reply(1)).rapid_commit(),
+    );
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"v6-rc-reply-without-opt14") && !codes.contains(&"v6-rc-reply-unasked"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn v6_advertise_empty_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = Builder6::new(T6::ADVERTISE, 1)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .ia_na(1, 0, 0, Options::new());
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-advertise-empty", "warning", &[n]);
+}
+
+#[test]
+fn v6_status_toplevel_only_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = Builder6::new(T6::ADVERTISE, 1)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .status(2, "no addresses")
+        .ia_na(1, 0, 0, Options::new());
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-status-toplevel-only", "info", &[n]);
+}
+
+#[test]
+fn v6_status_in_the_ia_is_silent() {
+    // dnsmasq's way: NoAddrsAvail at top level and in the IA: neither finding.
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = Builder6::new(T6::ADVERTISE, 1)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .status(2, "no addresses")
+        .ia_na(1, 0, 0, Options::new().status(2, "no addresses"));
+    v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"v6-status-toplevel-only") && !codes.contains(&"v6-advertise-empty"),
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn v6_reconfigure_unauth_fires() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter};
+    let mut cap = Capture::new();
+    let rec = Builder6::new(T6::RECONFIGURE, 5)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .option(19, &[5]);
+    let n = v6::server(&mut cap, 0, v6::S6_MAC, v6::ip("fe80::5"), &rec);
+    let doc = cap.report(&[]);
+    let f = v6::v6_finding(&doc, "v6-reconfigure-unauth", "critical", &[n]);
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains("no RKAP") && m.contains("transaction id not 0"),
+        "{m}"
+    );
+}
+
+#[test]
+fn v6_reconfigure_with_rkap_is_silent() {
+    use dhcpscope::dhcpv6::{MessageBuilder as Builder6, MessageType as T6, OptionWriter};
+    let mut cap = Capture::new();
+    let mut auth = vec![3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2];
+    auth.extend_from_slice(&[0xaa; 16]);
+    let rec = Builder6::new(T6::RECONFIGURE, 0)
+        .server_id(&v6::server_duid(v6::S6_MAC))
+        .client_id(&v6::client_duid())
+        .option(19, &[5])
+        .option(11, &auth);
+    v6::server(&mut cap, 0, v6::S6_MAC, v6::ip("fe80::5"), &rec);
+    let doc = cap.report(&[]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-reconfigure-unauth"));
+}
+
+#[test]
+fn v6_relay_leak_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv = v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200))
+        .interface_id(b"eth0");
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-relay-leak", "warning", &[n]);
+}
+
+#[test]
+fn v6_relayed_exchange_is_silent() {
+    // Two relays with hop-counts 1 (outer) and 0 (inner), server to relay on 547: neither
+    // v6-relay-hops nor v6-relay-leak.
+    let mut cap = Capture::new();
+    v6more::relayed(&mut cap, 0, &[1, 0], v6::solicit(1).build(), false);
+    let adv = v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)).build();
+    v6more::relayed(&mut cap, 10, &[1, 0], adv, true);
+    let doc = cap.report(&[]);
+    let codes = v6::v6_codes(&doc);
+    assert!(
+        !codes.contains(&"v6-relay-hops") && !codes.contains(&"v6-relay-leak"),
+        "{codes:?}"
+    );
+    assert_eq!(doc["v6"]["exchanges"][0]["steps"][1]["relay_hops"], 2);
+}
+
+#[test]
+fn v6_relay_hops_fires() {
+    let mut cap = Capture::new();
+    // One relay layer that claims hop-count 3.
+    let n = v6more::relayed(&mut cap, 0, &[3], v6::solicit(1).build(), false);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-relay-hops", "warning", &[n]);
+}
+
+#[test]
+fn v6_maxrt_out_of_range_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    let adv =
+        v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)).seconds(82, 10);
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &adv);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-maxrt-out-of-range", "warning", &[n]);
+}
+
+#[test]
+fn v6_client_msg_invalid_fires() {
+    use dhcpscope::dhcpv6::OptionWriter;
+    let mut cap = Capture::new();
+    let n = v6::client(
+        &mut cap,
+        0,
+        &v6::solicit(1).server_id(&v6::server_duid(v6::S6_MAC)),
+    );
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-client-msg-invalid", "info", &[n]);
+}
+
+#[test]
+fn v6_t_differs_across_ias_fires() {
+    use dhcpscope::dhcpv6::{OptionWriter, Options};
+    let mut cap = Capture::new();
+    v6::client(&mut cap, 0, &v6::solicit(1).rapid_commit());
+    let reply = v6more::with_addr(v6more::reply(1)).rapid_commit().ia_pd(
+        2,
+        1000,
+        1600,
+        Options::new().ia_prefix(v6::ip("2001:db8:8::"), 56, 3600, 7200, Options::new()),
+    );
+    let n = v6::server(&mut cap, 10, v6::S6_MAC, v6::ip("fe80::5"), &reply);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "v6-t-differs-across-ias", "warning", &[n]);
+}
+
+#[test]
+fn ra_pio_pref_gt_valid_fires() {
+    use dhcpscope::dhcpv6::ra::{PrefixInfo, RouterBuilder};
+    let mut cap = Capture::new();
+    let ra = RouterBuilder::advert(64, 0, 1800).prefix(PrefixInfo {
+        prefix_len: 64,
+        flags: 0xc0,
+        valid: 3600,
+        preferred: 7200,
+        prefix: v6::ip("2001:db8:1::"),
+    });
+    let n = v6::ra(&mut cap, 0, v6::ip("fe80::1"), 255, &ra);
+    let doc = cap.report(&[]);
+    v6::v6_finding(&doc, "ra-pio-pref-gt-valid", "warning", &[n]);
+}
+
+#[test]
+fn v6_rogue_server_fires() {
+    // The legitimate server is expected by DUID; a second one (mitm6-like) answers too.
+    let mut cap = Capture::new();
+    let rogue = [2, 0x66, 0, 0, 0, 0x66];
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    let n = v6::server(
+        &mut cap,
+        20,
+        rogue,
+        v6::ip("fe80::66"),
+        &v6::advertise(1, rogue, "2001:db8::66", (1800, 2880), (3600, 7200)),
+    );
+    let duid: String = v6::server_duid(v6::S6_MAC)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let doc = cap.report(&["--expect-server6", &duid]);
+    let f = v6::v6_finding(&doc, "v6-rogue-server", "critical", &[n]);
+    assert!(f["message"].as_str().unwrap().contains("fe80::66"), "{f}");
+    assert_eq!(doc["v6"]["servers"][0]["expected"], true);
+    assert_eq!(doc["v6"]["servers"][1]["expected"], false);
+}
+
+#[test]
+fn v6_rogue_server_silent_when_expected() {
+    // Both servers named: one by MAC, one by link-local address.
+    let mut cap = Capture::new();
+    let other = [2, 0x66, 0, 0, 0, 0x66];
+    v6::client(&mut cap, 0, &v6::solicit(1));
+    v6::server(
+        &mut cap,
+        10,
+        v6::S6_MAC,
+        v6::ip("fe80::5"),
+        &v6::advertise(1, v6::S6_MAC, "2001:db8::10", (1800, 2880), (3600, 7200)),
+    );
+    v6::server(
+        &mut cap,
+        20,
+        other,
+        v6::ip("fe80::66"),
+        &v6::advertise(1, other, "2001:db8::66", (1800, 2880), (3600, 7200)),
+    );
+    let doc = cap.report(&[
+        "--expect-server6",
+        "02:66:00:00:00:02",
+        "--expect-server6",
+        "fe80::66",
+    ]);
+    assert!(!v6::v6_codes(&doc).contains(&"v6-rogue-server"));
+    assert_eq!(doc["v6"]["servers"][1]["expected"], true);
+}
+
+#[test]
+fn ra_rogue_fires() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0, 1800),
+    );
+    let n = v6::ra(
+        &mut cap,
+        10,
+        v6::ip("fe80::bad"),
+        255,
+        &RouterBuilder::advert(64, 0xc0, 1800),
+    );
+    let doc = cap.report(&["--expect-router", "fe80::1"]);
+    v6::v6_finding(&doc, "ra-rogue", "critical", &[n]);
+}
+
+#[test]
+fn ra_rogue_silent_when_expected() {
+    use dhcpscope::dhcpv6::ra::RouterBuilder;
+    let mut cap = Capture::new();
+    v6::ra(
+        &mut cap,
+        0,
+        v6::ip("fe80::1"),
+        255,
+        &RouterBuilder::advert(64, 0, 1800),
+    );
+    // Named by its MAC (the frame's source; no SLLA option).
+    let doc = cap.report(&["--expect-router", "02:66:00:00:00:03"]);
+    assert!(!v6::v6_codes(&doc).contains(&"ra-rogue"));
+    assert_eq!(doc["v6"]["routers"][0]["expected"], true);
 }

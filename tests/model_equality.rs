@@ -84,6 +84,8 @@ fn json_of(a: &Analysis, summary: &ReadSummary) -> Json {
 fn report_model(path: &Path, threaded: bool) -> Json {
     let mut source = FileSource::open(path).unwrap();
     let mut analysis = Analysis::new(Expectations::default());
+    // The DHCPv6/RA model rides the same read (the binary's JSON has it under `v6`).
+    let mut v6 = dhcpscope::analysis::v6::V6Analysis::new();
     let opts = ReadOptions {
         batch_interval: None,
         ..ReadOptions::default()
@@ -91,6 +93,9 @@ fn report_model(path: &Path, threaded: bool) -> Json {
     let consume = |batch: &dhcpscope::pipeline::PacketBatch| {
         for p in batch.iter() {
             analysis.observe(&p);
+        }
+        for p in batch.iter_v6() {
+            v6.observe(&p);
         }
         ControlFlow::Continue(())
     };
@@ -100,7 +105,10 @@ fn report_model(path: &Path, threaded: bool) -> Json {
         read_inline(&mut source, &opts, &ReadControl::default(), consume)
     };
     analysis.finish();
-    json_of(&analysis, &summary)
+    v6.finish();
+    let mut doc = json_of(&analysis, &summary);
+    doc["v6"] = dhcpscope::output::report_v6::v6_json(&v6);
+    doc
 }
 
 /// The binary's `report --format json`.

@@ -23,6 +23,7 @@ mod compact;
 pub mod config;
 pub mod findings;
 mod latency;
+pub mod v6;
 
 pub use compact::Chaddr;
 use compact::{FastMap, push_compact};

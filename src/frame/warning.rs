@@ -31,6 +31,17 @@ pub enum FrameWarning {
         udp_len: u16,
         available: u32,
     },
+    /// The IPv6 packet is shorter than its payload length says (not a snaplen cut).
+    Ipv6PayloadMissing {
+        payload_len: u16,
+        present: u32,
+    },
+    /// The first IPv6 fragment of a datagram: decoded alone, not reassembled.
+    Ipv6FirstFragment,
+    UdpLengthBeyondIpv6Payload {
+        udp_len: u16,
+        available: u32,
+    },
 }
 
 impl fmt::Display for FrameWarning {
@@ -60,6 +71,20 @@ impl fmt::Display for FrameWarning {
             FrameWarning::UdpLengthBeyondPayload { udp_len, available } => write!(
                 f,
                 "UDP length says {udp_len} bytes, but the IPv4 payload holds {available}"
+            ),
+            FrameWarning::Ipv6PayloadMissing {
+                payload_len,
+                present,
+            } => write!(
+                f,
+                "IPv6 payload length says {payload_len} bytes, only {present} present"
+            ),
+            FrameWarning::Ipv6FirstFragment => {
+                f.write_str("first IPv6 fragment: decoded alone, the datagram is not reassembled")
+            }
+            FrameWarning::UdpLengthBeyondIpv6Payload { udp_len, available } => write!(
+                f,
+                "UDP length says {udp_len} bytes, but the IPv6 payload holds {available}"
             ),
         }
     }

@@ -2,7 +2,9 @@
 //! escaped before it is written.
 
 pub mod decode;
+pub mod decode_v6;
 pub mod report;
+pub mod report_v6;
 
 use std::io;
 

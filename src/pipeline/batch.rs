@@ -130,11 +130,15 @@ pub struct PacketMeta {
 pub struct PacketBatch {
     pub buf: Vec<u8>,
     pub packets: Vec<PacketMeta>,
+    /// DHCPv6 and router solicitation/advertisement records (see [`super::v6`]).
+    pub v6: Vec<super::v6::V6Meta>,
     pub warnings: Vec<crate::frame::FrameWarning>,
     /// Frames read so far in the whole read, DHCP or not.
     pub frames_read: u64,
     /// DHCP packets read so far in the whole read.
     pub dhcp_read: u64,
+    /// DHCPv6 and RS/RA packets read so far in the whole read.
+    pub v6_read: u64,
     /// Bytes read so far and the file size, when known.
     pub progress: Option<(u64, u64)>,
     /// Capture time of the last frame read (the replay clock).
@@ -155,14 +159,16 @@ impl PacketBatch {
         self.packets.len()
     }
 
+    /// True when the batch holds no record, DHCPv4 or IPv6.
     pub fn is_empty(&self) -> bool {
-        self.packets.is_empty()
+        self.packets.is_empty() && self.v6.is_empty()
     }
 
     /// Empties the batch for reuse, keeping its allocations.
     pub fn clear(&mut self) {
         self.buf.clear();
         self.packets.clear();
+        self.v6.clear();
         self.warnings.clear();
         self.progress = None;
         self.clock = None;

@@ -11,6 +11,7 @@
 mod batch;
 mod read;
 mod threaded;
+mod v6;
 
 pub use batch::{FrameMeta, Packet, PacketBatch, PacketMeta, Span, UdpMeta};
 pub use read::{
@@ -18,6 +19,7 @@ pub use read::{
     replay_delay,
 };
 pub use threaded::{CHANNEL_DEPTH, read_inline, read_threaded, recycling, spent_channel};
+pub use v6::{AnyPacket, V6Body, V6Kind, V6Meta, V6Packet};
 
 use crate::frame::UdpFrame;
 use crate::source::{FrameSource, RawFrame, SourceError};

@@ -102,6 +102,10 @@ pub struct ReadControl {
 pub struct ReadSummary {
     pub frames: u64,
     pub dhcp_packets: u64,
+    /// DHCPv6 messages read (UDP 546/547 over IPv6).
+    pub dhcpv6_packets: u64,
+    /// ICMPv6 router solicitations and advertisements read.
+    pub router_packets: u64,
     /// Frames on link types we cannot decode, by LINKTYPE value (first few).
     pub unsupported_linktypes: Vec<(u16, u64)>,
     /// The error that ended the read early (truncated or corrupt file), if any.
@@ -168,6 +172,7 @@ impl<F: FnMut(PacketBatch) -> Option<PacketBatch>> Reader<'_, F> {
         let mut batch = std::mem::take(&mut self.batch);
         batch.frames_read = self.summary.frames;
         batch.dhcp_read = self.summary.dhcp_packets;
+        batch.v6_read = self.summary.dhcpv6_packets + self.summary.router_packets;
         batch.progress = self.opts.file_size.map(|size| (self.bytes_read, size));
         match (self.hand_over)(batch) {
             Some(mut next) => {
@@ -282,7 +287,8 @@ pub fn read_batches<S: ReadSource + ?Sized>(
             }
         }
         let mut pushed = false;
-        if !supports(frame.linktype) {
+        let mut pushed_v6 = false;
+        if !supports(frame.linktype) && frame.linktype != crate::frame6::LINKTYPE_IPV6 {
             let counts = &mut r.summary.unsupported_linktypes;
             match counts.iter_mut().find(|(lt, _)| *lt == frame.linktype) {
                 Some((_, n)) => *n += 1,
@@ -293,6 +299,13 @@ pub fn read_batches<S: ReadSource + ?Sized>(
         {
             r.batch.push(&frame, &udp, opts.keep_frames);
             pushed = true;
+        } else if let Some(ip6) = crate::frame6::decode(&frame) {
+            match ip6.body {
+                crate::frame6::Ip6Body::Udp { .. } => r.summary.dhcpv6_packets += 1,
+                crate::frame6::Ip6Body::Icmp { .. } => r.summary.router_packets += 1,
+            }
+            r.batch.push_v6(&frame, &ip6, opts.keep_frames);
+            pushed_v6 = true;
         }
         // The frame borrows the source: ask where it was once done with it.
         let offset = source.last_offset();
@@ -308,7 +321,10 @@ pub fn read_batches<S: ReadSource + ?Sized>(
             }
             r.summary.dhcp_packets += 1;
         }
-        let due = r.batch.len() >= batch_packets
+        if pushed_v6 && let Some(p) = r.batch.v6.last_mut() {
+            p.frame.offset = offset;
+        }
+        let due = r.batch.len() + r.batch.v6.len() >= batch_packets
             || r.batch.buf.len() >= MAX_BATCH_BYTES
             || (!r.batch.is_empty()
                 && opts
