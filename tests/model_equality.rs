@@ -275,3 +275,21 @@ fn a_snaplen_cut_is_not_malformed_in_either_view() {
             .all(|f| f.code != "malformed-reply")
     );
 }
+
+/// What the TUI does not show it says: a DHCPv6 capture's messages are counted in the
+/// footer's note, never a silent empty view.
+#[test]
+fn the_tui_says_how_many_dhcpv6_packets_it_does_not_show() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/dhcpv6-scapy.pcap");
+    let tui = load_model(&path, Expectations::default(), (120, 40)).unwrap();
+    let note = tui
+        .ended
+        .as_ref()
+        .and_then(|e| e.warning.clone())
+        .unwrap_or_default();
+    assert!(note.contains("DHCPv6"), "{note:?}");
+    let v4 = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/kea-dora.pcap");
+    let tui = load_model(&v4, Expectations::default(), (120, 40)).unwrap();
+    let note = tui.ended.as_ref().and_then(|e| e.warning.clone());
+    assert!(note.is_none(), "{note:?}");
+}

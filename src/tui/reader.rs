@@ -70,6 +70,13 @@ impl From<ReadSummary> for Ended {
                 s.protected_frames
             ));
         }
+        if s.dhcpv6_packets + s.router_packets > 0 {
+            notes.push(format!(
+                "{} DHCPv6 and {} router solicitation/advertisement packets not shown here \
+                 (`dhcpscope report` analyses them)",
+                s.dhcpv6_packets, s.router_packets
+            ));
+        }
         notes.extend(s.unsupported_linktypes.iter().map(|(linktype, frames)| {
             format!("{frames} frames on unsupported link type {linktype} skipped")
         }));
