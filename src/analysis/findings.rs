@@ -883,3 +883,45 @@ pub(crate) fn unmatched_reply(
         });
     }
 }
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn severity_names_are_the_stable_json_words() {
+        assert_eq!(
+            [Severity::Info, Severity::Warning, Severity::Critical].map(Severity::name),
+            ["info", "warning", "critical"]
+        );
+    }
+
+    /// A repeat counts, keeps each frame once, and keeps at most `MAX_FRAMES` of them.
+    #[test]
+    fn repeats_count_and_keep_distinct_frames_up_to_the_cap() {
+        let mut sink = FindingSink::default();
+        for frame in [7, 8, 8] {
+            sink.add(DISCOVER_FLOOD, None, None, frame, || "m".into());
+        }
+        assert_eq!(sink.findings.len(), 1);
+        assert_eq!(sink.findings[0].count, 3);
+        assert_eq!(sink.findings[0].frames, [7, 8]);
+        for frame in 100..(100 + MAX_FRAMES as u64 + 5) {
+            sink.add(DISCOVER_FLOOD, None, None, frame, || "m".into());
+        }
+        assert_eq!(sink.findings[0].frames.len(), MAX_FRAMES);
+        assert_eq!(sink.findings[0].count, 3 + MAX_FRAMES as u64 + 5);
+    }
+
+    /// A flooded second records the whole count seen in it, not the threshold.
+    #[test]
+    fn a_flooded_second_records_every_discover_in_it() {
+        let mut sink = FindingSink::default();
+        let n = FLOOD_DISCOVERS_PER_SECOND + 50;
+        for _ in 0..n {
+            sink.discover_seen(Timestamp::new(1_000, 0));
+        }
+        sink.discover_seen(Timestamp::new(1_001, 0));
+        assert_eq!(sink.flood_seconds, [(1_000, n)]);
+    }
+}
