@@ -20,6 +20,7 @@
 //! [`MAX_EXCHANGES_PER_CLIENT`] exchanges (older ones are counted, then dropped).
 
 pub mod config;
+mod expire;
 pub mod findings;
 mod latency;
 
