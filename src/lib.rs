@@ -20,3 +20,4 @@ pub mod source;
 pub mod synth;
 pub mod time;
 pub mod tui;
+pub mod watch;

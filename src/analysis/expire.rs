@@ -6,16 +6,34 @@ use crate::time::Timestamp;
 use std::collections::HashMap;
 
 impl Analysis {
-    /// Drops every client not seen for more than `max_idle_secs` before `now` and returns
-    /// them (the caller summarises them), so memory follows the clients that are active, not
-    /// every client ever seen. Servers and their counters stay. The index maps are rebuilt
-    /// with the surviving clients' new positions.
+    /// Replaces the expectations (a reloaded configuration): servers are judged again on the
+    /// next [`Analysis::finish`], with everything seen so far kept.
+    pub fn set_expectations(&mut self, expectations: super::Expectations) {
+        self.expectations = expectations;
+        self.finished = false;
+    }
+
+    /// Drops state idle for more than `max_idle_secs` before `now`: every client not seen
+    /// for that long (returned, for the caller to summarise), and the older exchanges of the
+    /// others that ended that long ago (counted in [`Client::exchanges_dropped`], as the
+    /// per-client cap does). Memory then follows the activity of the last `max_idle_secs`,
+    /// not every client and exchange ever seen. Servers and their counters stay. The index
+    /// maps are rebuilt with the surviving clients' new positions.
     ///
     /// The per-packet finding collector keys its state by client position, so it starts
     /// afresh when a client is dropped: [`Analysis::findings`] then holds only what was seen
     /// since (a caller that reports findings remembers what it already reported).
     pub fn expire_idle(&mut self, now: Timestamp, max_idle_secs: i64) -> Vec<Client> {
-        let idle = |c: &Client| now.secs.saturating_sub(c.last_seen.secs) > max_idle_secs;
+        let old = |t: Timestamp| now.secs.saturating_sub(t.secs) > max_idle_secs;
+        let idle = |c: &Client| old(c.last_seen);
+        for c in self.clients.iter_mut().filter(|c| !idle(c)) {
+            // Oldest first, as the per-client cap drops them: the exchange numbering holds.
+            let n = c.exchanges.iter().take_while(|e| old(e.end)).count();
+            if n > 0 {
+                c.exchanges.drain(..n);
+                c.exchanges_dropped += n as u64;
+            }
+        }
         if !self.clients.iter().any(idle) {
             return Vec::new();
         }
@@ -111,5 +129,27 @@ mod tests {
         assert_eq!(a.clients.len(), 5);
         a.finish();
         assert!(a.expire_idle(Timestamp::new(1003, 0), 450).is_empty());
+    }
+
+    #[test]
+    fn old_exchanges_of_active_clients_go_too() {
+        let mac = [2, 0, 0, 0, 0, 1];
+        let mut a = Analysis::new(Expectations::default());
+        for n in 0..5u32 {
+            feed(&mut a, mac, n, i64::from(n) * 100);
+        }
+        assert!(a.expire_idle(Timestamp::new(450, 0), 200).is_empty());
+        let c = a.client(&mac).unwrap();
+        // Ended at 0, 100 and 200: more than 200 s before 450.
+        assert_eq!(c.exchanges_dropped, 3);
+        assert_eq!(
+            c.exchanges.iter().map(|e| e.xid).collect::<Vec<_>>(),
+            [3, 4]
+        );
+        // The newest exchange is still open: a retransmission folds into it.
+        feed(&mut a, mac, 4, 420);
+        let c = a.client(&mac).unwrap();
+        assert_eq!(c.exchanges.len(), 2);
+        assert_eq!(c.exchanges[1].retransmissions, 1);
     }
 }
