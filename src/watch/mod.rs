@@ -332,7 +332,12 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
     // write), the captures.
     let listener = match config.listen {
         Some(addr) => {
-            Some(TcpListener::bind(addr).map_err(|source| WatchError::Listen { addr, source })?)
+            let l =
+                TcpListener::bind(addr).map_err(|source| WatchError::Listen { addr, source })?;
+            // The bound address (port 0 picks one): scripts and tests read it here.
+            let bound = l.local_addr().unwrap_or(addr);
+            eprintln!("dhcpscope: serving http://{bound}/metrics and /healthz");
+            Some(l)
         }
         None => None,
     };

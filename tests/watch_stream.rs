@@ -1,0 +1,393 @@
+//! `dhcpscope watch` on captures and streams (no root needed): the textfile and the events
+//! agree with `decode` and `report` on the same traffic, `promtool check metrics` accepts the
+//! textfile, `/metrics` is OpenMetrics, SIGHUP reloads the expectations without losing state,
+//! SIGTERM ends with a final flush.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dhcpscope");
+const LEGIT: &str = "10.0.0.1";
+const ROGUE: &str = "192.168.66.1";
+
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !matches!(v.to_str(), Some("" | "false" | "0")))
+}
+
+/// True when `tool` runs; otherwise skip (or fail in CI).
+fn tool_ready(test: &str, tool: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(!in_ci(), "{test}: {tool} is not installed (CI installs it)");
+        eprintln!("skipping {test}: {tool} is not installed");
+    }
+    ok
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("dhcpscope-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A synthetic capture: 300 clients, a legitimate server and a rogue one.
+fn synth_capture(dir: &TempDir) -> PathBuf {
+    let p = dir.path("synth.pcap");
+    let f = std::fs::File::create(&p).unwrap();
+    dhcpscope::synth::write_capture(std::io::BufWriter::new(f), 300, 11).unwrap();
+    p
+}
+
+/// Samples of a 0.0.4 or OpenMetrics exposition: "name{labels}" → value.
+fn samples(text: &str) -> HashMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| {
+            let (k, v) = l.rsplit_once(' ')?;
+            Some((k.to_owned(), v.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Sum of the samples of `name` whose labels contain every `label="value"` given.
+fn sum(s: &HashMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
+    s.iter()
+        .filter(|(k, _)| k.split('{').next() == Some(name) && labels.iter().all(|l| k.contains(l)))
+        .map(|(_, v)| v)
+        .sum()
+}
+
+#[test]
+fn textfile_and_events_agree_with_decode_and_report() {
+    let dir = TempDir::new("watch-file");
+    let cap = synth_capture(&dir);
+    let prom = dir.path("dhcpscope.prom");
+    let out = Command::new(BIN)
+        .args([
+            "watch",
+            "--no-listen",
+            "--events",
+            "-",
+            "--expect-server",
+            LEGIT,
+        ])
+        .arg("--textfile")
+        .arg(&prom)
+        .arg("-r")
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let s = samples(&text);
+
+    // Messages by type, against `decode`, which reads the packets without the model.
+    let decoded = Command::new(BIN)
+        .args(["decode", "--format", "jsonl", "-r"])
+        .arg(&cap)
+        .output()
+        .unwrap();
+    let mut by_type: HashMap<String, f64> = HashMap::new();
+    for line in String::from_utf8_lossy(&decoded.stdout).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let t = v["dhcp"]["msg_type"]
+            .as_str()
+            .unwrap_or("bootp")
+            .to_lowercase();
+        *by_type.entry(t).or_default() += 1.0;
+    }
+    assert!(by_type.values().sum::<f64>() > 1000.0, "{by_type:?}");
+    for (t, n) in &by_type {
+        let label = format!("msg_type=\"{t}\"");
+        assert_eq!(
+            sum(&s, "dhcpscope_messages_total", &[&label]),
+            *n,
+            "{t}: {by_type:?}\n{text}"
+        );
+    }
+
+    // Replies per server, against `report`'s server inventory.
+    let report = Command::new(BIN)
+        .args(["report", "--format", "json", "--expect-server", LEGIT, "-r"])
+        .arg(&cap)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&report.stdout).unwrap();
+    for srv in doc["servers"].as_array().unwrap() {
+        let id = srv["server_id"].as_str().unwrap();
+        let expected = if srv["expected"] == Value::Bool(true) {
+            "true"
+        } else {
+            "false"
+        };
+        for (field, t) in [("offers", "offer"), ("acks", "ack"), ("naks", "nak")] {
+            let server = format!("server=\"{id}\"");
+            let exp = format!("expected=\"{expected}\"");
+            let ty = format!("msg_type=\"{t}\"");
+            assert_eq!(
+                sum(&s, "dhcpscope_server_replies_total", &[&server, &exp, &ty]),
+                srv[field].as_f64().unwrap(),
+                "{id} {field}"
+            );
+        }
+    }
+    assert_eq!(sum(&s, "dhcpscope_servers", &["expected=\"false\""]), 1.0);
+    assert!(sum(&s, "dhcpscope_reply_latency_seconds_count", &[LEGIT]) > 0.0);
+    // Exchanges by outcome: every exchange that report shows ended counts once.
+    let acked = doc["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["exchanges"].as_array().unwrap())
+        .filter(|e| e["outcome"] == "ACK")
+        .count() as f64;
+    assert_eq!(
+        sum(&s, "dhcpscope_exchanges_total", &["outcome=\"ACK\""]),
+        acked
+    );
+    // Nobody keeps a client's identity as a label.
+    for label in ["chaddr=", "mac=", "client=", "xid=", "yiaddr="] {
+        assert!(!text.contains(label), "{label}\n{text}");
+    }
+
+    // Events: the rogue raised once, with stable fields; every report finding code raised.
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rogue: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["rule"]["id"] == "unexpected-server")
+        .collect();
+    assert_eq!(rogue.len(), 1, "{events:?}");
+    assert_eq!(rogue[0]["server"]["ip"], ROGUE);
+    assert_eq!(rogue[0]["event"]["action"], "raised");
+    assert_eq!(rogue[0]["event"]["severity"], "critical");
+    assert!(rogue[0]["@timestamp"].as_str().unwrap().ends_with('Z'));
+    let mut report_codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    report_codes.sort();
+    report_codes.dedup();
+    for code in &report_codes {
+        assert!(
+            events.iter().any(|e| e["rule"]["id"] == *code),
+            "{code} not raised"
+        );
+    }
+    // Clients bound to the rogue: the events name them and the gauge counts them.
+    let victims = events
+        .iter()
+        .filter(|e| e["rule"]["id"] == "bound-to-unexpected-server")
+        .count() as f64;
+    // (The synthetic clients all take the legitimate server's lease; the namespace test
+    // has real victims.)
+    assert_eq!(sum(&s, "dhcpscope_bound_victims", &[]), victims);
+    assert_eq!(sum(&s, "dhcpscope_events_total", &[]), events.len() as f64);
+
+    if tool_ready("textfile_promtool", "promtool") {
+        let mut check = Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        check
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let r = check.wait_with_output().unwrap();
+        assert!(
+            r.status.success(),
+            "promtool check metrics: {}{}",
+            String::from_utf8_lossy(&r.stdout),
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> (String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    (head.to_owned(), body.to_owned())
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+#[test]
+fn http_endpoint_sighup_reload_and_sigterm() {
+    let dir = TempDir::new("watch-http");
+    let cap = synth_capture(&dir);
+    let config = dir.path("config.toml");
+    let events = dir.path("events.jsonl");
+    let prom = dir.path("final.prom");
+    std::fs::write(&config, format!("expect_server = [\"{LEGIT}\"]\n")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["watch", "-r", "-", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&config)
+        .arg("--events")
+        .arg(&events)
+        .arg("--textfile")
+        .arg(&prom)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The stream stays open: the sensor keeps running, as with a remote tcpdump.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&std::fs::read(&cap).unwrap()).unwrap();
+    stdin.flush().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+
+    let rogue_expected = |expected: &str| {
+        format!(
+            "dhcpscope_server_replies_total{{server=\"{ROGUE}\",expected=\"{expected}\",msg_type=\"offer\"}}"
+        )
+    };
+    wait_for("the rogue in /metrics", || {
+        http_get(&addr, "/metrics")
+            .1
+            .contains(&rogue_expected("false"))
+    });
+    let (head, body) = http_get(&addr, "/metrics");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.contains("Content-Type: application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        "{head}"
+    );
+    assert!(body.ends_with("# EOF\n"));
+    assert!(body.contains("# TYPE dhcpscope_build info"));
+    let before = samples(&body);
+    let offers = sum(&before, "dhcpscope_server_replies_total", &[ROGUE, "offer"]);
+    assert!(offers > 0.0);
+    assert_eq!(sum(&before, "dhcpscope_unexpected_servers", &[]), 1.0);
+    assert!(http_get(&addr, "/healthz").0.starts_with("HTTP/1.1 200"));
+    assert!(http_get(&addr, "/nothing").0.starts_with("HTTP/1.1 404"));
+    wait_for("the raised event", || {
+        std::fs::read_to_string(&events).is_ok_and(|t| t.contains("\"raised\""))
+    });
+
+    // The admin accepts the second server: SIGHUP, no restart.
+    std::fs::write(
+        &config,
+        format!("expect_server = [\"{LEGIT}\", \"{ROGUE}\"]\n"),
+    )
+    .unwrap();
+    signal(&child, libc::SIGHUP);
+    wait_for("the cleared event", || {
+        std::fs::read_to_string(&events).is_ok_and(|t| {
+            t.lines().any(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v["rule"]["id"] == "unexpected-server"
+                    && v["event"]["action"] == "cleared"
+                    && v["event"]["reason"] == "expected"
+            })
+        })
+    });
+    let after = samples(&http_get(&addr, "/metrics").1);
+    assert_eq!(sum(&after, "dhcpscope_unexpected_servers", &[]), 0.0);
+    assert_eq!(sum(&after, "dhcpscope_config_reloads_total", &[]), 1.0);
+    // State survived: nothing was counted again, the clients are still there.
+    assert_eq!(
+        sum(&after, "dhcpscope_messages_total", &[]),
+        sum(&before, "dhcpscope_messages_total", &[])
+    );
+    assert_eq!(
+        sum(&after, "dhcpscope_clients_tracked", &[]),
+        sum(&before, "dhcpscope_clients_tracked", &[])
+    );
+    assert_eq!(
+        sum(&after, "dhcpscope_servers", &["expected=\"true\""]),
+        2.0
+    );
+
+    // A broken configuration is refused; the old one stays.
+    std::fs::write(&config, "expect_server = [\"not an address\"]\n").unwrap();
+    signal(&child, libc::SIGHUP);
+    wait_for("the refused reload", || {
+        samples(&http_get(&addr, "/metrics").1)
+            .get("dhcpscope_config_reload_errors_total")
+            .is_some_and(|v| *v == 1.0)
+    });
+
+    let _ = std::fs::remove_file(&prom);
+    signal(&child, libc::SIGTERM);
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(stdin);
+    assert!(status.success(), "{status}");
+    // The final flush wrote the textfile.
+    let last = std::fs::read_to_string(&prom).unwrap();
+    assert!(last.contains("dhcpscope_config_reloads_total 1"), "{last}");
+    assert!(Path::new(&prom).exists());
+}
