@@ -7,8 +7,9 @@
 #   benches/watch_soak.sh [SECONDS=120] [RATE=50] [OUT=/tmp/dhcpscope-soak.txt]
 #
 # RATE is new exchanges per second (perfdhcp -r). Writes to OUT:
-#   rss T_SECONDS KB               one line per sample (every SAMPLE seconds, default 60,
-#                                  or SECONDS/12 when shorter)
+#   rss T_SECONDS KB ANON_KB       one line per sample (every SAMPLE seconds, default 60,
+#                                  or SECONDS/12 when shorter): VmRSS, which includes the
+#                                  64 MiB capture ring, and RssAnon (the heap: the model)
 #   perf KEY VALUE                 perfdhcp's counts
 #   metric NAME VALUE              the sensor's, from GET /metrics at the end
 #   result KEY VALUE               rss_min_kb, rss_max_kb, kernel_drops, packets_per_second…
@@ -59,7 +60,7 @@ log "start $(date -u +%FT%TZ) duration ${DUR}s rate ${RATE}/s clients 1000 bin $
 lab_bg perf gen perfdhcp -4 -l eth0 -B -r "$RATE" -R 1000 -F $((RATE / 10 > 0 ? RATE / 10 : 1)) \
     -f $((RATE / 10 > 0 ? RATE / 10 : 1)) -p "$DUR" -W 2000000 -s 7
 start=$(date +%s)
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$WATCH_PID/status"; }
+rss() { awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {print r, a}' "/proc/$WATCH_PID/status"; }
 while lab_alive perf; do
     log "rss $(($(date +%s) - start)) $(rss)"
     for ((i = 0; i < SAMPLE * 10 && $(date +%s) - start < DUR + 30; i++)); do
@@ -95,8 +96,10 @@ log "metric exchanges_ack $(sum '^dhcpscope_exchanges_total\{.*outcome="ACK"')"
 log "metric unexpected_servers $(sum '^dhcpscope_unexpected_servers ')"
 log "metric events $(wc -l <"$LAB_DIR/events.jsonl")"
 total=$(sum '^dhcpscope_messages_total\{')
-awk '/^rss / {if (min == "" || $3 < min) min = $3; if ($3 > max) max = $3}
-     END {print "result rss_min_kb", min; print "result rss_max_kb", max}' "$OUT" >>"$OUT.tmp"
+awk '/^rss / {if (min == "" || $3 < min) min = $3; if ($3 > max) max = $3
+              if (amin == "" || $4 < amin) amin = $4; if ($4 > amax) amax = $4}
+     END {print "result rss_min_kb", min; print "result rss_max_kb", max
+          print "result anon_min_kb", amin; print "result anon_max_kb", amax}' "$OUT" >>"$OUT.tmp"
 cat "$OUT.tmp" >>"$OUT" && rm -f "$OUT.tmp"
 log "result packets $total"
 log "result packets_per_second $((total / (elapsed > 0 ? elapsed : 1)))"
