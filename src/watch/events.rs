@@ -52,7 +52,7 @@ pub struct EventMeta {
     pub severity: Severity,
     /// Why a finding cleared (`quiet`: not seen again for --clear-after; `expected`: the
     /// reloaded configuration names it; `answered`: the silent server replied again;
-    /// `rebound`: the client took a lease from an expected server).
+    /// `rebound`: the client's lease from an unexpected server ended or was replaced).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
 }

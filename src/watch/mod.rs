@@ -302,6 +302,14 @@ fn open_inputs(
     Ok(opened)
 }
 
+/// True for standard input, pipes and character devices (not a regular file).
+fn is_stream(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    path == Path::new("-")
+        || std::fs::metadata(path)
+            .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device())
+}
+
 /// Writes `text` to `path` atomically: a temporary file in the same directory, renamed.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     let name = path
@@ -414,8 +422,14 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
         let control = control.clone();
         let state = states[i].clone();
         state.up.store(true, Ordering::Relaxed);
+        // A stream blocks in read(2) between frames, so the reader cannot hand a partial
+        // batch over on a timer: a quiet pipe gets every packet handed over at once.
+        let streaming = match &config.inputs[i] {
+            WatchInput::Stream(p) => is_stream(p),
+            WatchInput::Live { .. } => false,
+        };
         let opts = ReadOptions {
-            batch_packets: 512,
+            batch_packets: if streaming { 1 } else { 512 },
             batch_interval: Some(Duration::from_millis(200)),
             ..ReadOptions::default()
         };

@@ -564,13 +564,16 @@ impl Tracker {
         }
         for (mac, server) in before {
             if !current.contains_key(&mac) {
-                let message = format!("{mac} no longer holds a lease from {server}");
+                // Either the server is accepted now (reload), or the lease ended or changed.
+                let reason = if rogue(server) { "rebound" } else { "expected" };
+                let message =
+                    format!("{mac} no longer holds a lease from an unexpected server ({server})");
                 self.clear(
                     BOUND_TO_UNEXPECTED,
                     message,
                     Some(mac),
                     Some(server),
-                    "rebound",
+                    reason,
                 );
             }
         }
