@@ -392,3 +392,105 @@ fn http_endpoint_sighup_reload_and_sigterm() {
     assert!(last.contains("dhcpscope_config_reloads_total 1"), "{last}");
     assert!(Path::new(&prom).exists());
 }
+
+/// The rogue-server capture twice, the second time `gap_secs` later.
+fn twice(dir: &TempDir, gap_secs: i64) -> PathBuf {
+    use dhcpscope::source::FileSource;
+    use dhcpscope::time::Timestamp;
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/rogue-server.pcap");
+    let out = dir.path("twice.pcap");
+    let mut w =
+        dhcpscope::pcap_writer::PcapWriter::new(std::fs::File::create(&out).unwrap()).unwrap();
+    for shift in [0, gap_secs] {
+        let mut f = FileSource::open(&src).unwrap();
+        while let Some(frame) = f.next_frame().unwrap() {
+            let ts = Timestamp::new(frame.ts.secs + shift, frame.ts.nanos);
+            w.write_frame(ts, frame.data).unwrap();
+        }
+    }
+    drop(w);
+    out
+}
+
+#[test]
+fn a_replay_clears_and_raises_again_and_expires_on_capture_time() {
+    let dir = TempDir::new("watch-replay");
+    let cap = twice(&dir, 3 * 3600);
+    let prom = dir.path("replay.prom");
+    let out = Command::new(BIN)
+        .args([
+            "watch",
+            "--no-listen",
+            "--events",
+            "-",
+            "--expect-server",
+            LEGIT,
+        ])
+        .args(["--clear-after", "10m", "--client-idle", "30m", "--textfile"])
+        .arg(&prom)
+        .arg("-r")
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rogue: Vec<(&str, Option<&str>)> = events
+        .iter()
+        .filter(|e| e["rule"]["id"] == "unexpected-server")
+        .map(|e| {
+            (
+                e["event"]["action"].as_str().unwrap(),
+                e["event"]["reason"].as_str(),
+            )
+        })
+        .collect();
+    // Raised, quiet for three hours (cleared), back (raised again).
+    assert_eq!(
+        rogue,
+        [
+            ("raised", None),
+            ("cleared", Some("quiet")),
+            ("raised", None)
+        ],
+        "{events:?}"
+    );
+    // The victim's lease (from the rogue) outlived neither the gap nor the client's expiry.
+    let victim: Vec<&str> = events
+        .iter()
+        .filter(|e| e["rule"]["id"] == "bound-to-unexpected-server")
+        .map(|e| e["event"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(victim.first(), Some(&"raised"), "{events:?}");
+    let s = samples(&std::fs::read_to_string(&prom).unwrap());
+    // Both clients went idle for three hours and were dropped, then came back.
+    assert_eq!(sum(&s, "dhcpscope_clients_expired_total", &[]), 2.0);
+    assert_eq!(sum(&s, "dhcpscope_clients_tracked", &[]), 2.0);
+    // Expiry loses no count: twice the single capture's exchanges and replies.
+    assert_eq!(
+        sum(&s, "dhcpscope_exchanges_total", &["outcome=\"ACK\""]),
+        4.0
+    );
+    assert_eq!(
+        sum(
+            &s,
+            "dhcpscope_server_replies_total",
+            &[ROGUE, "msg_type=\"offer\""]
+        ),
+        4.0
+    );
+    assert_eq!(
+        sum(
+            &s,
+            "dhcpscope_findings_total",
+            &["code=\"unexpected-server\""]
+        ),
+        2.0
+    );
+}

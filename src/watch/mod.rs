@@ -460,6 +460,15 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
     let tick = Duration::from_millis(250);
     let expire_every =
         (config.client_idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    // Files and streams also settle on their own clock, so a replay raises, clears and
+    // expires as the live capture did, however fast it reads.
+    let mut capture_clock = CaptureClock {
+        refresh: secs(config.refresh),
+        expire: secs(expire_every),
+        client_idle: secs(config.client_idle),
+        last_refresh: None,
+        last_expire: None,
+    };
     let mut last_refresh = Instant::now();
     let mut last_expire = Instant::now();
     let mut last_textfile: Option<Instant> = None;
@@ -505,6 +514,10 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
         match rx.recv_timeout(tick) {
             Ok((i, mut batch)) => {
                 for p in batch.iter() {
+                    // The time up to this packet passed quietly: settle it first.
+                    if !live {
+                        capture_clock.advance(p.frame.ts, &mut tracker, &mut analysis);
+                    }
                     tracker.ingest(i, &p, &mut analysis);
                 }
                 batch.clear();
@@ -560,6 +573,46 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
         }
     }
     Ok(())
+}
+
+/// Refreshes and expiries driven by capture time (files and streams).
+struct CaptureClock {
+    refresh: i64,
+    expire: i64,
+    client_idle: i64,
+    last_refresh: Option<i64>,
+    last_expire: Option<i64>,
+}
+
+impl CaptureClock {
+    fn advance(&mut self, ts: crate::time::Timestamp, tracker: &mut Tracker, a: &mut Analysis) {
+        // Before a quiet gap: the refresh a live sensor would have made just after the last
+        // packet (what was raised then can clear during the gap).
+        if let Some(prev) = a.last_ts
+            && ts.secs.saturating_sub(prev.secs) > self.refresh
+            && self
+                .last_refresh
+                .is_none_or(|r| r < prev.secs + self.refresh)
+        {
+            let soon_after = crate::time::Timestamp::new(prev.secs + self.refresh, prev.nanos);
+            tracker.refresh(a, soon_after);
+            self.last_refresh = Some(soon_after.secs);
+        }
+        let due = |last: &mut Option<i64>, every: i64| {
+            let start = *last.get_or_insert(ts.secs);
+            let due = ts.secs.saturating_sub(start) >= every;
+            if due {
+                *last = Some(ts.secs);
+            }
+            due
+        };
+        if due(&mut self.last_refresh, self.refresh) {
+            tracker.refresh(a, ts);
+        }
+        if due(&mut self.last_expire, self.expire) {
+            tracker.expire(a, ts, self.client_idle);
+        }
+    }
 }
 
 fn reload(config: &WatchConfig, analysis: &mut Analysis, tracker: &mut Tracker) {
