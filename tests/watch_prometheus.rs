@@ -87,7 +87,8 @@ lab_kea kd kea eth0 '{ "Dhcp4": {
 mkdir -p "$LAB_DIR/tf" && chmod 777 "$LAB_DIR/tf"
 lab_bg wa sa "$BIN" watch -i eth0 --listen 10.99.0.1:9967 --expect-server 10.55.0.1 \
   --events "$OUT/events-a.jsonl" --textfile "$LAB_DIR/tf/a.prom" --textfile-every 1s
-lab_bg wb sb "$BIN" watch -i eth0 --listen 10.99.0.2:9967 --expect-server 10.55.0.1 \
+# Sensor B also captures its management interface: two captures, one process.
+lab_bg wb sb "$BIN" watch -i eth0 -i m0 --listen 10.99.0.2:9967 --expect-server 10.55.0.1 \
   --events "$OUT/events-b.jsonl" --textfile "$LAB_DIR/tf/b.prom" --textfile-every 1s
 lab_wait_log wa "serving http" 10 || lab_die "sensor a did not start"
 lab_wait_log wb "serving http" 10 || lab_die "sensor b did not start"
@@ -122,6 +123,8 @@ q 'up{job="dhcpscope"}' >"$OUT/up.out"
 q "$ROGUE_EXPR" >"$OUT/rogue.out"
 q 'dhcpscope_bound_victims' >"$OUT/victims.out"
 q 'dhcpscope_capture_packets_dropped_total{by="kernel"}' >"$OUT/drops.out"
+q 'dhcpscope_capture_up' >"$OUT/capture_up.out"
+q 'sum by (segment, interface) (dhcpscope_messages_total)' >"$OUT/messages.out"
 run check_a sh -c "promtool check metrics < $LAB_DIR/tf/a.prom"
 run check_b sh -c "promtool check metrics < $LAB_DIR/tf/b.prom"
 cp "$LAB_DIR/tf/a.prom" "$OUT/a.prom"
@@ -162,6 +165,34 @@ cp "$LAB_DIR/wa.log" "$OUT/wa.log"
     for d in vector(&lab, "drops") {
         assert_eq!(d["value"][1], "0", "kernel drops: {d}");
     }
+    // Sensor B runs two captures; DHCP arrives on its segment's interface only.
+    let mut up_b: Vec<(String, String)> = vector(&lab, "capture_up")
+        .iter()
+        .filter(|v| v["metric"]["segment"] == "b")
+        .map(|v| {
+            (
+                v["metric"]["interface"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                v["value"][1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    up_b.sort();
+    assert_eq!(
+        up_b,
+        [
+            ("eth0".to_owned(), "1".to_owned()),
+            ("m0".to_owned(), "1".to_owned())
+        ]
+    );
+    let messages = vector(&lab, "messages");
+    assert!(
+        messages.iter().all(|m| m["metric"]["interface"] == "eth0"),
+        "{messages:?}"
+    );
+    assert_eq!(messages.len(), 2, "{messages:?}");
     // The textfiles pass promtool.
     assert_eq!(
         lab.rc("check_a"),
