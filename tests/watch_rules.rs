@@ -64,3 +64,35 @@ fn example_scrape_config_loads() {
     };
     assert!(ok, "{out}");
 }
+
+#[test]
+fn grafana_dashboard_queries_parse() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/contrib/grafana/dhcpscope.json"
+    );
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let exprs: Vec<String> = dash["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap())
+        .map(|t| t["expr"].as_str().unwrap().replace("$instance", ".*"))
+        .collect();
+    assert!(exprs.len() >= 10);
+    // promtool parses PromQL when it checks recording rules: one rule per panel query.
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    for (i, e) in exprs.iter().enumerate() {
+        rules += &format!(
+            "      - record: dashboard:q{i}\n        expr: '{}'\n",
+            e.replace('\'', "''")
+        );
+    }
+    let file = std::env::temp_dir().join(format!("dhcpscope-dash-{}.yml", std::process::id()));
+    std::fs::write(&file, rules).unwrap();
+    let result = promtool(&["check", "rules", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    let Some((ok, out)) = result else { return };
+    assert!(ok, "{out}");
+}
