@@ -282,6 +282,13 @@ pub struct WatchArgs {
     /// An expected server with no reply for this long is silent.
     #[arg(long, value_name = "DUR", default_value = "15m", value_parser = crate::watch::parse_duration)]
     pub silent_after: std::time::Duration,
+    /// Run the probe every DUR on the first interface (same crafting, pacing and safety
+    /// rules as `dhcpscope probe`; sends on the wire), its verdicts as dhcpscope_probe_* metrics.
+    #[arg(long, value_name = "DUR", value_parser = crate::watch::parse_duration, requires = "interfaces")]
+    pub probe_every: Option<std::time::Duration>,
+    /// Probe flavour for --probe-every; repeat to run several per round.
+    #[arg(long = "probe-mode", value_enum, value_name = "MODE", default_values_t = [crate::probe::Mode::Discover], requires = "probe_every")]
+    pub probe_modes: Vec<crate::probe::Mode>,
     /// Distinct server label values in the metrics; further servers count as server="other".
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub max_server_labels: usize,
@@ -337,6 +344,21 @@ impl TryFrom<&WatchArgs> for crate::watch::WatchConfig {
         c.clear_after = a.clear_after;
         c.silent_after = a.silent_after;
         c.max_server_labels = a.max_server_labels;
+        if let (Some(every), Some(iface)) = (a.probe_every, a.interfaces.first()) {
+            let mut args = crate::probe::ProbeArgs::for_interface(iface);
+            args.modes = a.probe_modes.clone();
+            let plan = crate::probe::Plan::with_expectations(&args, c.expectations.clone())
+                .map_err(|e| ArgsError::Expectations(format!("--probe-every: {e}")))?;
+            // A round must end before the next one starts.
+            let round = plan.wait * plan.modes.len() as u32 * 2;
+            if every < round {
+                return Err(ArgsError::Expectations(format!(
+                    "--probe-every must be at least {} s for these probe modes",
+                    round.as_secs()
+                )));
+            }
+            c.probe = Some(crate::watch::ProbeConfig { every, plan });
+        }
         Ok(c)
     }
 }

@@ -85,10 +85,11 @@ lab_kea kd kea eth0 '{ "Dhcp4": {
 # The sensors drop root for nobody once their capture is open: their textfile directory
 # must be writable by it.
 mkdir -p "$LAB_DIR/tf" && chmod 777 "$LAB_DIR/tf"
-lab_bg wa sa "$BIN" watch -i eth0 --listen 10.99.0.1:9967 --expect-server 10.55.0.1 \
+# Both also probe their segment (--probe-every: DISCOVER rounds, as `dhcpscope probe`).
+lab_bg wa sa "$BIN" watch -i eth0 --listen 10.99.0.1:9967 --expect-server 10.55.0.1 --probe-every 6s \
   --events "$OUT/events-a.jsonl" --textfile "$LAB_DIR/tf/a.prom" --textfile-every 1s
 # Sensor B also captures its management interface: two captures, one process.
-lab_bg wb sb "$BIN" watch -i eth0 -i m0 --listen 10.99.0.2:9967 --expect-server 10.55.0.1 \
+lab_bg wb sb "$BIN" watch -i eth0 -i m0 --listen 10.99.0.2:9967 --expect-server 10.55.0.1 --probe-every 6s \
   --events "$OUT/events-b.jsonl" --textfile "$LAB_DIR/tf/b.prom" --textfile-every 1s
 lab_wait_log wa "serving http" 10 || lab_die "sensor a did not start"
 lab_wait_log wb "serving http" 10 || lab_die "sensor b did not start"
@@ -116,7 +117,8 @@ q() { lab_exec prom curl -sf --get --data-urlencode "query=$1" http://127.0.0.1:
 # Wait until both sensors report their client's exchange and Prometheus has scraped it.
 for ((i = 0; i < 150; i++)); do
   n=$(q 'count(dhcpscope_exchanges_total{outcome="ACK"} > 0)' | grep -o '"value":\[[^]]*"2"\]' || true)
-  [[ -n "$n" ]] && break
+  p=$(q 'count(dhcpscope_probe_runs_total > 0)' | grep -o '"value":\[[^]]*"2"\]' || true)
+  [[ -n "$n" && -n "$p" ]] && break
   sleep 0.2
 done
 q 'up{job="dhcpscope"}' >"$OUT/up.out"
@@ -124,6 +126,7 @@ q "$ROGUE_EXPR" >"$OUT/rogue.out"
 q 'dhcpscope_bound_victims' >"$OUT/victims.out"
 q 'dhcpscope_capture_packets_dropped_total{by="kernel"}' >"$OUT/drops.out"
 q 'dhcpscope_capture_up' >"$OUT/capture_up.out"
+q 'dhcpscope_probe_runs_total > 0' >"$OUT/probe_runs.out"
 q 'sum by (segment, interface) (dhcpscope_messages_total)' >"$OUT/messages.out"
 run check_a sh -c "promtool check metrics < $LAB_DIR/tf/a.prom"
 run check_b sh -c "promtool check metrics < $LAB_DIR/tf/b.prom"
@@ -138,7 +141,7 @@ cp "$LAB_DIR/wa.log" "$OUT/wa.log"
     );
 
     // What Prometheus answered (`cargo test --test watch_prometheus -- --nocapture`).
-    for name in ["up", "rogue", "victims"] {
+    for name in ["up", "rogue", "victims", "probe_runs"] {
         println!("{name}: {}", lab.out(name));
     }
     // Both scrapes succeed.
@@ -193,6 +196,21 @@ cp "$LAB_DIR/wa.log" "$OUT/wa.log"
         "{messages:?}"
     );
     assert_eq!(messages.len(), 2, "{messages:?}");
+    // The probes: CRITICAL where the rogue answers, OK where Kea does.
+    let runs = vector(&lab, "probe_runs");
+    let statuses = |seg: &str| -> Vec<String> {
+        runs.iter()
+            .filter(|v| v["metric"]["segment"] == seg)
+            .map(|v| {
+                v["metric"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(statuses("a"), ["critical"], "{runs:?}");
+    assert_eq!(statuses("b"), ["ok"], "{runs:?}");
     // The textfiles pass promtool.
     assert_eq!(
         lab.rc("check_a"),

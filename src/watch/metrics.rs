@@ -82,6 +82,13 @@ pub struct FindingLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProbeRunLabels {
+    pub interface: String,
+    /// `ok`, `warning`, `critical`, `unknown`, as `dhcpscope probe` exits.
+    pub status: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct VersionLabels {
     pub version: &'static str,
 }
@@ -114,6 +121,11 @@ pub struct Metrics {
     pub last_packet: FloatGauge,
     pub config_reloads: Counter,
     pub config_reload_errors: Counter,
+    pub probe_runs: Family<ProbeRunLabels, Counter>,
+    pub probe_success: Family<InterfaceLabels, Gauge>,
+    pub probe_duration: Family<InterfaceLabels, FloatGauge>,
+    pub probe_servers_answered: Family<InterfaceLabels, Gauge>,
+    pub probe_last_run: Family<InterfaceLabels, FloatGauge>,
 }
 
 impl Default for Metrics {
@@ -152,6 +164,11 @@ impl Metrics {
             last_packet: FloatGauge::default(),
             config_reloads: Counter::default(),
             config_reload_errors: Counter::default(),
+            probe_runs: Family::default(),
+            probe_success: Family::default(),
+            probe_duration: Family::default(),
+            probe_servers_answered: Family::default(),
+            probe_last_run: Family::default(),
         };
         r.register(
             "build",
@@ -277,6 +294,33 @@ impl Metrics {
             "config_reload_errors",
             "Reloads refused because the configuration did not hold (the old one stays)",
             m.config_reload_errors.clone(),
+        );
+        r.register(
+            "probe_runs",
+            "Probe rounds (--probe-every) by verdict",
+            m.probe_runs.clone(),
+        );
+        r.register(
+            "probe_success",
+            "1 when the last probe round was OK",
+            m.probe_success.clone(),
+        );
+        r.register_with_unit(
+            "probe_duration",
+            "Duration of the last probe round",
+            Unit::Seconds,
+            m.probe_duration.clone(),
+        );
+        r.register(
+            "probe_servers_answered",
+            "Servers that answered the last probe round",
+            m.probe_servers_answered.clone(),
+        );
+        r.register_with_unit(
+            "probe_last_run_timestamp",
+            "When the last probe round ended (Unix seconds)",
+            Unit::Seconds,
+            m.probe_last_run.clone(),
         );
         Metrics { registry: r, ..m }
     }

@@ -11,6 +11,7 @@
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod probe;
 pub mod tracker;
 
 use crate::analysis::{Analysis, Expectations};
@@ -96,6 +97,15 @@ pub struct WatchConfig {
     pub max_server_labels: usize,
     /// How often the model is settled and the metrics brought up to date.
     pub refresh: Duration,
+    /// Periodic active probes on the plan's interface (one of the live inputs).
+    pub probe: Option<ProbeConfig>,
+}
+
+/// `--probe-every`: a validated probe plan and its period.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    pub every: Duration,
+    pub plan: crate::probe::Plan,
 }
 
 impl WatchConfig {
@@ -114,6 +124,7 @@ impl WatchConfig {
             silent_after: Duration::from_secs(900),
             max_server_labels: 32,
             refresh: Duration::from_secs(2),
+            probe: None,
         }
     }
 }
@@ -267,11 +278,14 @@ impl http::Health for Inputs {
     }
 }
 
-/// Opens every input: live ones after the privilege check, then privileges are dropped.
+type OpenedInputs = (Vec<Opened>, Option<crate::probe::Session>);
+
+/// Opens every input and the probe session: live ones after the privilege check, then
+/// privileges are dropped.
 fn open_inputs(
     config: &WatchConfig,
     states: &[Arc<CaptureState>],
-) -> Result<Vec<Opened>, WatchError> {
+) -> Result<OpenedInputs, WatchError> {
     let mut opened = Vec::new();
     let mut live = false;
     for (input, state) in config.inputs.iter().zip(states) {
@@ -296,10 +310,17 @@ fn open_inputs(
             WatchInput::Stream(path) => opened.push(Opened::Stream(FileSource::open(path)?)),
         }
     }
-    if live {
+    let session = match &config.probe {
+        Some(p) => Some(
+            crate::probe::Session::open(p.plan.clone(), None)
+                .map_err(|e| WatchError::Capture(format!("probe: {e}")))?,
+        ),
+        None => None,
+    };
+    if live || session.is_some() {
         crate::privilege::drop_or_warn();
     }
-    Ok(opened)
+    Ok((opened, session))
 }
 
 /// True for standard input, pipes and character devices (not a regular file).
@@ -361,7 +382,7 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
         ),
         None => None,
     };
-    let opened = open_inputs(&config, &states)?;
+    let (opened, probe_session) = open_inputs(&config, &states)?;
     crate::live::install_interrupt_handler();
     install_hangup_handler();
 
@@ -410,6 +431,14 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
             }
         })
     });
+
+    let probe_shared = Arc::new(probe::ProbeShared::default());
+    let probe_thread = probe_session
+        .zip(config.probe.as_ref())
+        .map(|(session, p)| {
+            let (m, shared, every) = (metrics.clone(), probe_shared.clone(), p.every);
+            std::thread::spawn(move || probe::run(session, every, m, shared))
+        });
 
     let control = ReadControl::default();
     let (tx, rx) = mpsc::sync_channel::<(usize, PacketBatch)>(crate::pipeline::CHANNEL_DEPTH * 2);
@@ -536,8 +565,11 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
         if stopping.is_some_and(|t| t.elapsed() > Duration::from_secs(2)) {
             break;
         }
-        if HANGUP.swap(false, Ordering::SeqCst) {
-            reload(&config, &mut analysis, &mut tracker);
+        if HANGUP.swap(false, Ordering::SeqCst)
+            && let Some(e) = reload(&config, &mut analysis, &mut tracker)
+            && let Ok(mut r) = probe_shared.reload.lock()
+        {
+            *r = Some(e);
         }
         if last_refresh.elapsed() >= config.refresh {
             last_refresh = Instant::now();
@@ -564,6 +596,10 @@ pub fn run(config: WatchConfig) -> Result<(), WatchError> {
         w.flush();
     }
     stop_http.store(true, Ordering::Relaxed);
+    probe_shared.stop.store(true, Ordering::Relaxed);
+    if let Some(h) = probe_thread {
+        let _ = h.join();
+    }
     if let Some(h) = http_thread {
         let _ = h.join();
     }
@@ -615,8 +651,13 @@ impl CaptureClock {
     }
 }
 
-fn reload(config: &WatchConfig, analysis: &mut Analysis, tracker: &mut Tracker) {
-    match config.expect.load() {
+/// Reloads the expectations; gives them back for the probe when they were accepted.
+fn reload(
+    config: &WatchConfig,
+    analysis: &mut Analysis,
+    tracker: &mut Tracker,
+) -> Option<Expectations> {
+    let accepted = match config.expect.load() {
         Ok(e) => {
             eprintln!(
                 "dhcpscope: SIGHUP: expectations reloaded ({} servers, {} subnets)",
@@ -625,19 +666,22 @@ fn reload(config: &WatchConfig, analysis: &mut Analysis, tracker: &mut Tracker) 
             );
             tracker.prime(&e);
             // The model judges servers again on its next settle (the next refresh).
-            analysis.set_expectations(e);
+            analysis.set_expectations(e.clone());
             tracker.metrics.config_reloads.inc();
+            Some(e)
         }
         Err(e) => {
             eprintln!(
                 "dhcpscope: warning: SIGHUP: configuration refused, keeping the old one: {e}"
             );
             tracker.metrics.config_reload_errors.inc();
+            None
         }
-    }
+    };
     if let Some(w) = &mut tracker.events {
         w.reopen();
     }
+    accepted
 }
 
 fn secs(d: Duration) -> i64 {

@@ -786,7 +786,7 @@ fn reply_latency_ms(analysis: &Analysis, p: &Packet<'_>) -> Option<f64> {
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
 }
 
-fn secs_f64(t: Timestamp) -> f64 {
+pub(crate) fn secs_f64(t: Timestamp) -> f64 {
     t.secs as f64 + f64::from(t.nanos) / 1e9
 }
 
