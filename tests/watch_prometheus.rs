@@ -92,6 +92,7 @@ lab_bg wa sa "$BIN" watch -i eth0 --listen 10.99.0.1:9967 --expect-server 10.55.
 lab_bg wb sb "$BIN" watch -i eth0 -i m0 --listen 10.99.0.2:9967 --expect-server 10.55.0.1 --probe-every 6s \
   --events "$OUT/events-b.jsonl" --textfile "$LAB_DIR/tf/b.prom" --textfile-every 1s
 lab_wait_log wa "serving http" 10 || lab_die "sensor a did not start"
+proc_status wa "${LAB_PID[wa]}"
 lab_wait_log wb "serving http" 10 || lab_die "sensor b did not start"
 
 cat >"$LAB_DIR/prometheus.yml" <<EOF
@@ -144,6 +145,8 @@ cp "$LAB_DIR/wa.log" "$OUT/wa.log"
     for name in ["up", "rogue", "victims", "probe_runs"] {
         println!("{name}: {}", lab.out(name));
     }
+    // The sensor gave root and CAP_NET_RAW up once its captures and probe were open.
+    lab.assert_dropped("wa");
     // Both scrapes succeed.
     let up = vector(&lab, "up");
     assert_eq!(up.len(), 2, "{up:?}");

@@ -329,6 +329,9 @@ fn http_endpoint_sighup_reload_and_sigterm() {
         std::fs::read_to_string(&events).is_ok_and(|t| t.contains("\"raised\""))
     });
 
+    // logrotate moves the event file away; SIGHUP reopens it under its name.
+    let rotated = dir.path("events.jsonl.1");
+    std::fs::rename(&events, &rotated).unwrap();
     // The admin accepts the second server: SIGHUP, no restart.
     std::fs::write(
         &config,
@@ -346,6 +349,9 @@ fn http_endpoint_sighup_reload_and_sigterm() {
             })
         })
     });
+    // What was raised before the reload stayed in the rotated file.
+    let old_file = std::fs::read_to_string(&rotated).unwrap();
+    assert!(old_file.contains("\"raised\"") && !old_file.contains("\"cleared\""));
     let after = samples(&http_get(&addr, "/metrics").1);
     assert_eq!(sum(&after, "dhcpscope_unexpected_servers", &[]), 0.0);
     assert_eq!(sum(&after, "dhcpscope_config_reloads_total", &[]), 1.0);
