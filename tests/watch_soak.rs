@@ -84,5 +84,9 @@ fn short_soak_counts_match_the_generator_without_drops_and_memory_levels_off() {
         last <= half * 1.5,
         "heap grew from {half} KB to {last} KB: {anon:?}"
     );
+    let stem = out.with_extension("");
+    for extra in ["metrics.txt", "perfdhcp.txt", "events.jsonl"] {
+        let _ = std::fs::remove_file(format!("{}.{extra}", stem.display()));
+    }
     let _ = std::fs::remove_file(&out);
 }
