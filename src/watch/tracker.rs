@@ -527,12 +527,13 @@ impl Tracker {
     }
 
     fn update_victims(&mut self, analysis: &Analysis, now: Timestamp) {
-        let rogue = |id: Ipv4Addr| {
-            analysis
-                .servers
-                .iter()
-                .any(|s| s.id == id && s.expected == Some(false))
-        };
+        let rogues: HashSet<Ipv4Addr> = analysis
+            .servers
+            .iter()
+            .filter(|s| s.expected == Some(false))
+            .map(|s| s.id)
+            .collect();
+        let rogue = |id: Ipv4Addr| rogues.contains(&id);
         let mut current: HashMap<String, Ipv4Addr> = HashMap::new();
         for c in &analysis.clients {
             let lease = c.exchanges.iter().rev().find(|e| {
