@@ -500,3 +500,44 @@ fn a_replay_clears_and_raises_again_and_expires_on_capture_time() {
         2.0
     );
 }
+
+#[test]
+fn servers_beyond_the_label_cap_count_as_other() {
+    let dir = TempDir::new("watch-cap");
+    let prom = dir.path("cap.prom");
+    let cap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/rogue-server.pcap");
+    let out = Command::new(BIN)
+        .args(["watch", "--no-listen", "--expect-server", LEGIT])
+        .args(["--max-server-labels", "1", "--textfile"])
+        .arg(&prom)
+        .arg("-r")
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let s = samples(&text);
+    // The expected server keeps its label; the rogue's 2 OFFERs and 1 ACK go to "other".
+    assert!(!text.contains(ROGUE), "{text}");
+    assert_eq!(
+        sum(
+            &s,
+            "dhcpscope_server_replies_total",
+            &["server=\"other\"", "expected=\"false\""]
+        ),
+        3.0
+    );
+    assert_eq!(sum(&s, "dhcpscope_server_label_overflow_total", &[]), 3.0);
+    assert_eq!(
+        sum(
+            &s,
+            "dhcpscope_server_replies_total",
+            &[LEGIT, "msg_type=\"offer\""]
+        ),
+        2.0
+    );
+}
