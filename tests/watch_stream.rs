@@ -399,8 +399,13 @@ fn http_endpoint_sighup_reload_and_sigterm() {
     assert!(Path::new(&prom).exists());
 }
 
-/// The rogue-server capture twice, the second time `gap_secs` later.
+/// The rogue-server capture twice, the second time `gap_secs` later (only the clients'
+/// requests when `requests_only`: the servers have gone quiet).
 fn twice(dir: &TempDir, gap_secs: i64) -> PathBuf {
+    twice_with(dir, gap_secs, false)
+}
+
+fn twice_with(dir: &TempDir, gap_secs: i64, requests_only: bool) -> PathBuf {
     use dhcpscope::source::FileSource;
     use dhcpscope::time::Timestamp;
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/rogue-server.pcap");
@@ -411,7 +416,11 @@ fn twice(dir: &TempDir, gap_secs: i64) -> PathBuf {
         let mut f = FileSource::open(&src).unwrap();
         while let Some(frame) = f.next_frame().unwrap() {
             let ts = Timestamp::new(frame.ts.secs + shift, frame.ts.nanos);
-            w.write_frame(ts, frame.data).unwrap();
+            // UDP source port 68 (Ethernet + 20-byte IPv4 header): a client's request.
+            let from_client = frame.data.get(34..36) == Some(&[0, 68][..]);
+            if shift == 0 || !requests_only || from_client {
+                w.write_frame(ts, frame.data).unwrap();
+            }
         }
     }
     drop(w);
@@ -540,4 +549,43 @@ fn servers_beyond_the_label_cap_count_as_other() {
         ),
         2.0
     );
+}
+
+#[test]
+fn an_expected_server_is_silent_only_while_clients_ask() {
+    let dir = TempDir::new("watch-silent");
+    let run = |cap: &Path| -> Vec<(String, String)> {
+        let out = Command::new(BIN)
+            .args([
+                "watch",
+                "--no-listen",
+                "--events",
+                "-",
+                "--expect-server",
+                LEGIT,
+            ])
+            .args(["--silent-after", "15m", "-r"])
+            .arg(cap)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|e| e["rule"]["id"] == "expected-server-silent")
+            .map(|e| {
+                (
+                    e["event"]["action"].as_str().unwrap().to_owned(),
+                    e["server"]["ip"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // An hour later the clients ask again and nobody answers: the expected server is silent.
+    let asked = twice_with(&dir, 3600, true);
+    assert_eq!(run(&asked), [("raised".to_owned(), LEGIT.to_owned())]);
+    // The same hour with the servers answering: nothing to raise.
+    let answered = twice_with(&dir, 3600, false);
+    let events = run(&answered);
+    assert!(events.is_empty(), "{events:?}");
 }

@@ -22,6 +22,8 @@ use prometheus_client::metrics::counter::Counter;
 use std::collections::{HashMap, HashSet};
 use std::net::Ipv4Addr;
 
+/// A request this long after an expected server's last reply shows clients still asking.
+const ASK_GRACE_SECS: i64 = 10;
 /// Server label value for servers beyond the cap.
 pub const OTHER_SERVER: &str = "other";
 /// Findings remembered (raised or cleared) that concern no client; the oldest cleared ones
@@ -34,7 +36,8 @@ pub const BOUND_TO_UNEXPECTED: Rule = Rule {
     severity: Severity::Critical,
     rfc: "RFC 2131 §4.3.1 (the client took its lease from a server nobody expects)",
 };
-/// A watch-level condition about an expected server that stopped answering.
+/// A watch-level condition about an expected server that stopped answering while clients
+/// kept asking.
 pub const EXPECTED_SERVER_SILENT: Rule = Rule {
     code: "expected-server-silent",
     severity: Severity::Warning,
@@ -119,6 +122,8 @@ pub struct Tracker {
     silent: HashSet<Ipv4Addr>,
     /// Clients (MAC) currently bound to an unexpected server → that server.
     victims: HashMap<String, Ipv4Addr>,
+    /// Latest client request (DISCOVER, REQUEST, INFORM): silence only counts while clients ask.
+    last_request: Option<Timestamp>,
     /// When the sensor started, on the model's clock (the baseline of "silent since"): wall
     /// time for live captures, the first refresh's time for files.
     started: Option<Timestamp>,
@@ -146,6 +151,7 @@ impl Tracker {
             rogues: HashSet::new(),
             silent: HashSet::new(),
             victims: HashMap::new(),
+            last_request: None,
             started,
             events,
         }
@@ -230,6 +236,13 @@ impl Tracker {
         analysis.observe(p);
         self.metrics.last_packet.set(secs_f64(p.frame.ts));
         if p.dhcp.op != 2 {
+            if matches!(
+                msg_type,
+                Some(MessageType::DISCOVER | MessageType::REQUEST | MessageType::INFORM)
+            ) {
+                self.last_request =
+                    Some(self.last_request.map_or(p.frame.ts, |t| t.max(p.frame.ts)));
+            }
             return;
         }
         let server = p.dhcp.server_id().unwrap_or(p.udp.src_ip);
@@ -493,7 +506,12 @@ impl Tracker {
                 .and_then(|s| s.last_reply)
                 .or(self.started)
                 .unwrap_or(now);
-            let silent = now.secs.saturating_sub(since.secs) > silent_after;
+            // A quiet segment is not a silent server: a client must have asked well after its
+            // last answer (not just the request that answer's exchange ended with).
+            let asked = self
+                .last_request
+                .is_some_and(|r| r.secs.saturating_sub(since.secs) > ASK_GRACE_SECS);
+            let silent = asked && now.secs.saturating_sub(since.secs) > silent_after;
             if silent && self.silent.insert(*ip) {
                 let message = format!("expected server {ip} has not replied for {silent_after} s");
                 self.raise(
