@@ -121,6 +121,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Inject crafted DHCP requests on an interface and judge every server that answers.
     Probe(Box<ProbeArgs>),
+    /// Run as a sensor: capture continuously, serve Prometheus metrics, stream findings as
+    /// JSON lines (SIGHUP reloads expectations; SIGTERM stops with a final flush).
+    Watch(WatchArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -473,6 +476,126 @@ impl TryFrom<&ProbeArgs> for ProbeConfig {
             },
             savefile: a.write.clone(),
         })
+    }
+}
+
+/// `dhcpscope watch`: a long-running sensor for Prometheus (see docs/watch.md).
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).multiple(true).args(["interfaces", "read"])))]
+pub struct WatchArgs {
+    /// Capture live on this interface (repeatable; needs CAP_NET_RAW).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interfaces: Vec<String>,
+    /// Read a capture stream or file instead (`-`: standard input, e.g. from a remote tcpdump).
+    #[arg(short = 'r', long = "read", value_name = "FILE|-")]
+    pub read: Option<PathBuf>,
+    /// BPF filter for the live captures (default: DHCP ports, VLAN-tagged too).
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    pub filter: Option<String>,
+    /// Serve GET /metrics (OpenMetrics) and GET /healthz here.
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::watch::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Serve no HTTP endpoint (textfile or events only).
+    #[arg(long, conflicts_with = "listen")]
+    pub no_listen: bool,
+    /// Write each finding raised or cleared as a JSON line to this file (`-`: stdout).
+    #[arg(long, value_name = "FILE|-")]
+    pub events: Option<PathBuf>,
+    /// Also write the metrics in the 0.0.4 text format to this file (atomic rename), for
+    /// node_exporter's textfile collector.
+    #[arg(long, value_name = "PATH")]
+    pub textfile: Option<PathBuf>,
+    /// How often the textfile is rewritten.
+    #[arg(long, value_name = "DUR", default_value = "15s", value_parser = crate::watch::parse_duration)]
+    pub textfile_every: std::time::Duration,
+    /// Drop a client from memory after this long without traffic (its counts stay).
+    #[arg(long, value_name = "DUR", default_value = "1h", value_parser = crate::watch::parse_duration)]
+    pub client_idle: std::time::Duration,
+    /// A finding not seen again for this long clears (and an unexpected server stops counting).
+    #[arg(long, value_name = "DUR", default_value = "10m", value_parser = crate::watch::parse_duration)]
+    pub clear_after: std::time::Duration,
+    /// An expected server with no reply for this long is silent.
+    #[arg(long, value_name = "DUR", default_value = "15m", value_parser = crate::watch::parse_duration)]
+    pub silent_after: std::time::Duration,
+    /// Run the probe every DUR on the first interface (same crafting, pacing and safety
+    /// rules as `dhcpscope probe`; sends on the wire), its verdicts as dhcpscope_probe_* metrics.
+    #[arg(long, value_name = "DUR", value_parser = crate::watch::parse_duration, requires = "interfaces")]
+    pub probe_every: Option<std::time::Duration>,
+    /// Probe flavour for --probe-every; repeat to run several per round.
+    #[arg(long = "probe-mode", value_enum, value_name = "MODE", default_values_t = [ModeArg::Discover], requires = "probe_every")]
+    pub probe_modes: Vec<ModeArg>,
+    /// Distinct server label values in the metrics; further servers count as server="other".
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_server_labels: usize,
+    #[command(flatten)]
+    pub expect: ExpectArgs,
+}
+
+impl TryFrom<&WatchArgs> for crate::watch::WatchConfig {
+    type Error = ArgsError;
+
+    fn try_from(a: &WatchArgs) -> Result<crate::watch::WatchConfig, ArgsError> {
+        use crate::watch::{ExpectationSource, WatchConfig, WatchInput, events::EventTarget};
+        let mut inputs: Vec<WatchInput> = a
+            .interfaces
+            .iter()
+            .map(|i| WatchInput::Live {
+                interface: i.clone(),
+                filter: a.filter.clone(),
+            })
+            .collect();
+        inputs.extend(a.read.iter().map(|p| WatchInput::Stream(p.clone())));
+        if inputs.is_empty() {
+            return Err(ArgsError::NoInput);
+        }
+        let mut labels: Vec<String> = inputs.iter().map(WatchInput::label).collect();
+        labels.sort();
+        labels.dedup();
+        if labels.len() != inputs.len() {
+            return Err(ArgsError::Expectations(
+                "an interface is named twice".to_owned(),
+            ));
+        }
+        let expect = ExpectationSource {
+            config: a.expect.config.clone(),
+            servers: a.expect.servers.clone(),
+            subnets: a.expect.subnets.clone(),
+            slow_ms: a.expect.slow_ms,
+        };
+        let mut c = WatchConfig::new(inputs);
+        c.expectations = expect.load().map_err(ArgsError::Expectations)?;
+        c.expect = expect;
+        c.listen = (!a.no_listen).then_some(a.listen);
+        c.events = a.events.as_ref().map(|p| {
+            if p.as_os_str() == "-" {
+                EventTarget::Stdout
+            } else {
+                EventTarget::File(p.clone())
+            }
+        });
+        c.textfile = a.textfile.clone();
+        c.textfile_every = a.textfile_every;
+        c.client_idle = a.client_idle;
+        c.clear_after = a.clear_after;
+        c.silent_after = a.silent_after;
+        c.max_server_labels = a.max_server_labels;
+        if let (Some(every), Some(iface)) = (a.probe_every, a.interfaces.first()) {
+            let mut plan = Plan::new(iface.clone(), c.expectations.clone());
+            plan.modes = a.probe_modes.iter().map(|&m| Mode::from(m)).collect();
+            let plan = plan
+                .validate()
+                .map_err(|e| ArgsError::Expectations(format!("--probe-every: {e}")))?;
+            // A round must end before the next one starts.
+            let round = plan.wait * plan.modes.len() as u32 * 2;
+            if every < round {
+                return Err(ArgsError::Expectations(format!(
+                    "--probe-every must be at least {} s for these probe modes",
+                    round.as_secs()
+                )));
+            }
+            c.probe = Some(crate::watch::ProbeConfig { every, plan });
+        }
+        Ok(c)
     }
 }
 

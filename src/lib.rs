@@ -24,3 +24,4 @@ pub mod source;
 pub mod synth;
 pub mod time;
 pub mod tui;
+pub mod watch;

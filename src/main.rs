@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         Some(Command::Decode(args)) => run_decode(&args),
         Some(Command::Report(args)) => run_report(&args),
         Some(Command::Probe(args)) => run_probe(&args),
+        Some(Command::Watch(args)) => run_watch(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
@@ -331,4 +332,10 @@ fn report_read_problems(summary: &ReadSummary) -> anyhow::Result<ExitCode> {
         Some(e) => Err(anyhow::anyhow!("{e}")),
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+fn run_watch(args: &dhcpscope::cli::WatchArgs) -> anyhow::Result<ExitCode> {
+    let config = dhcpscope::watch::WatchConfig::try_from(args)?;
+    dhcpscope::watch::run(config)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -21,6 +21,7 @@
 
 mod compact;
 pub mod config;
+mod expire;
 pub mod findings;
 mod latency;
 pub mod v6;
