@@ -10,6 +10,7 @@ pub mod craft;
 pub mod dhcp;
 pub mod dissect;
 pub mod escape;
+pub mod filter;
 pub mod frame;
 pub mod live;
 pub mod mac;

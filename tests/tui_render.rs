@@ -301,12 +301,17 @@ fn servers_enter_filters_on_that_server_exactly() {
     );
     assert_eq!(m.filter, "server:10.0.0.10");
     assert_eq!(served(&m), ["02:10:00:00:00:0b"]);
-    // Typed, the same filter works; while its address is incomplete nothing matches.
+    // Typed, the same filter works; while its address is incomplete the error is shown in
+    // place and the last valid filter stays applied.
     keys(&mut m, &p, &[KeyCode::Char('/'), KeyCode::Backspace]);
     assert_eq!(m.filter, "server:10.0.0.1");
     assert_eq!(served(&m), ["02:10:00:00:00:0a"]);
     keys(&mut m, &p, &[KeyCode::Backspace, KeyCode::Backspace]);
-    assert!(m.order.is_empty());
+    assert_eq!(m.filter, "server:10.0.0");
+    assert_eq!(m.filter_error.as_ref().map(|e| e.pos), Some(7));
+    assert_eq!(served(&m), ["02:10:00:00:00:0a"]);
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(screen.contains("^ col 8: not an IPv4 address"), "{screen}");
 }
 
 #[test]

@@ -187,6 +187,10 @@ pub struct Model {
     /// The filter being typed (`/`), applied as it is typed.
     pub input: Option<String>,
     pub filter: String,
+    /// The applied filter: the last text that parsed.
+    pub filter_expr: crate::filter::Filter,
+    /// Why the typed text does not parse (shown in place while typing).
+    pub filter_error: Option<crate::filter::ParseError>,
     pub sort: Sort,
     pub follow: bool,
     /// Filtered and sorted client indices.
@@ -261,6 +265,8 @@ impl Model {
             quit: false,
             input: None,
             filter: String::new(),
+            filter_expr: crate::filter::Filter::default(),
+            filter_error: None,
             sort: Sort::FirstSeen,
             follow: kind == SourceKind::Live,
             order: Vec::new(),

@@ -2,7 +2,7 @@
 //! table ([`super::keys`]) to actions. No I/O here: what needs the outside world (reading a
 //! frame again, pausing the reader, giving a batch back) is returned as a [`Cmd`].
 
-use super::filter::{SERVER_FILTER, client_matches, message_matches};
+use super::filter::SERVER_FILTER;
 
 use super::keys::{self, Action, Key, Place, Step};
 use super::ladder::{self, Row};
@@ -212,7 +212,9 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         match k.code {
             KeyCode::Enter => {
                 m.input = None;
-                m.status = if m.filter.is_empty() {
+                m.status = if let Some(e) = &m.filter_error {
+                    format!("filter not applied: {e}")
+                } else if m.filter.is_empty() {
                     String::new()
                 } else {
                     format!("{} clients match", m.order.len())

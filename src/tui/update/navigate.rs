@@ -142,8 +142,10 @@ pub(super) fn decoded(fref: &FrameRef, ts: Timestamp, digits: u8, data: &[u8]) -
 
 pub(super) fn set_filter(m: &mut Model, f: String) {
     m.filter = f;
-    m.order_stale = true;
-    refresh_order(m);
+    if super::super::filter::apply_text(m) {
+        m.order_stale = true;
+        refresh_order(m);
+    }
 }
 
 /// How far a step moves in a pane `page` rows high.
@@ -333,8 +335,7 @@ pub(super) fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
     if len == 0 {
         return Vec::new();
     }
-    let p = m.filter.to_lowercase();
-    if m.focus == Pane::Clients || p.is_empty() {
+    if m.focus == Pane::Clients || m.filter_expr.is_empty() {
         let pos = if forward {
             (m.clients.pos + 1) % len
         } else {
@@ -348,7 +349,6 @@ pub(super) fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
         return Vec::new();
     }
     // Walk messages from the cursor, crossing into the next clients of the list.
-    let mut scratch = String::new();
     let start_client = m.clients.pos;
     let mut cpos = start_client;
     let mut mpos = m.timeline.pos as isize;
@@ -365,7 +365,8 @@ pub(super) fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
         };
         while (0..n).contains(&i) {
             if let Row::Message { ex, msg } = l.rows[l.messages[i as usize]]
-                && message_matches(&c.exchanges[ex].messages[msg], &p, &mut scratch)
+                && m.filter_expr
+                    .matches_message(&c.exchanges[ex].messages[msg])
             {
                 if cpos != m.clients.pos {
                     m.clients.pos = cpos;

@@ -4,15 +4,23 @@ use super::*;
 
 pub(super) fn draw_footer(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
     let line = if let Some(input) = &m.input {
-        Line::from(vec![
+        let mut spans = vec![
             Span::styled("/", t.title()),
             Span::raw(crate::escape::escape_str(input)),
             Span::styled("█", t.dim()),
-            Span::styled(
-                "   MAC, IP, hostname, message type, server · Enter keep · Esc clear",
+        ];
+        match &m.filter_error {
+            // In place: a caret under the column, then why (the last valid filter stays applied).
+            Some(e) => spans.push(Span::styled(
+                format!("   ^ col {}: {}", e.pos + 1, crate::escape::escape_str(&e.message)),
+                t.bad(),
+            )),
+            None => spans.push(Span::styled(
+                "   mac: ip: host: vlan: server: kind: outcome: sev: rogue victim, and/or/not · Enter keep · Esc clear",
                 t.dim(),
-            ),
-        ])
+            )),
+        }
+        Line::from(spans)
     } else if !m.status.is_empty() {
         Line::from(Span::styled(format!(" {}", m.status), t.title()))
     } else if let Some(w) = m.ended.as_ref().and_then(|e| e.warning.as_ref()) {

@@ -19,7 +19,6 @@ mod probe_form;
 mod servers;
 mod timeline;
 
-use super::filter::message_matches;
 use super::ladder::{self, Row, arrow_label, exchange_label, outcome_is_bad};
 use super::layout::{centered, chrome_rows, clients_box_height, header_rows, heights, table_split};
 use super::model::{DetailContent, Model, Pane, Screen, SourceKind};
