@@ -154,6 +154,10 @@ pub struct ReportArgs {
     /// Stop after this many DHCP packets.
     #[arg(short = 'c', long, value_name = "COUNT")]
     pub count: Option<u64>,
+    /// Show only the clients this filter expression keeps (and the findings about them);
+    /// see FILTER EXPRESSIONS in dhcpscope(1) and docs/tui.md.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
 }
 
 /// Live capture (`-i`) instead of a file: needs CAP_NET_RAW (see docs/privileges.md).
@@ -162,13 +166,9 @@ pub struct CaptureArgs {
     /// Capture live on this interface (promiscuous; DHCP untagged, 802.1Q and QinQ).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Option<String>,
-    /// BPF capture filter replacing the default DHCP filter.
-    #[arg(
-        short = 'f',
-        long = "filter",
-        value_name = "BPF",
-        requires = "interface"
-    )]
+    /// BPF filter (libpcap syntax). Live: replaces the default DHCP capture filter. With -r:
+    /// only the file's frames it accepts are read (as `tcpdump -r FILE BPF`).
+    #[arg(short = 'f', long = "bpf", value_name = "BPF")]
     pub filter: Option<String>,
     /// Also save the captured frames to this pcap file (valid even after Ctrl-C).
     #[arg(
@@ -235,6 +235,10 @@ pub struct DecodeArgs {
     /// Stop after this many DHCP packets.
     #[arg(short = 'c', long, value_name = "COUNT")]
     pub count: Option<u64>,
+    /// Print only the packets this filter expression keeps (packet terms: mac: ip: host:
+    /// vlan: server: vendor: circuit: and words, with and/or/not).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -576,6 +576,40 @@ pub fn worst_severities(a: &Analysis) -> Vec<Option<Severity>> {
     worst
 }
 
+/// Keeps only the clients `filter` matches, and the findings about them: a finding naming a
+/// client is kept when that client is; a finding about a server alone when the server
+/// answered a kept client; a finding about neither (capture-wide) is kept. Servers stay.
+pub fn restrict(a: &mut Analysis, filter: &Filter) {
+    if filter.is_empty() {
+        return;
+    }
+    let worst = worst_severities(a);
+    let rogues = rogue_servers(a);
+    let facts = ClientFacts {
+        worst: &worst,
+        rogue_servers: &rogues,
+    };
+    let keep: Vec<bool> = a
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(i, c)| filter.matches_client(c, i, &facts))
+        .collect();
+    let mut i = 0;
+    a.clients.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    let macs: std::collections::HashSet<String> =
+        a.clients.iter().map(Client::mac_string).collect();
+    let clients = &a.clients;
+    a.findings.retain(|f| match (&f.client, f.server) {
+        (Some(c), _) => macs.contains(c),
+        (None, Some(s)) => clients.iter().any(|c| answered_by_server(c, |ip| ip == s)),
+        (None, None) => true,
+    });
+}
+
 /// The servers the expectations rule out.
 pub fn rogue_servers(a: &Analysis) -> Vec<Ipv4Addr> {
     a.servers

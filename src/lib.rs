@@ -5,6 +5,7 @@
 //! on interfaces (libpcap); [`probe`] sends crafted requests and judges the servers that answer.
 
 pub mod analysis;
+pub mod bpf;
 pub mod cli;
 pub mod craft;
 pub mod dhcp;

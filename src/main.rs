@@ -1,9 +1,11 @@
 use clap::Parser;
 use dhcpscope::analysis::{self, Analysis, Severity};
+use dhcpscope::bpf::BpfSource;
 use dhcpscope::cli::{
     ArgsError, CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
     ReportFormat,
 };
+use dhcpscope::filter::Filter;
 use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
 use dhcpscope::output::{decode, is_broken_pipe, report};
 use dhcpscope::pipeline::{ReadControl, ReadOptions, ReadSource, ReadSummary, read_threaded};
@@ -78,6 +80,8 @@ fn main() -> ExitCode {
 /// A file or a live interface.
 enum Input {
     File(FileSource),
+    /// A file read through a BPF filter (`-r FILE -f BPF`).
+    Bpf(Box<BpfSource<FileSource>>),
     Live(Box<LiveSource>),
 }
 
@@ -85,6 +89,7 @@ impl Input {
     fn source(&mut self) -> &mut (dyn ReadSource + Send) {
         match self {
             Input::File(f) => f,
+            Input::Bpf(f) => f.as_mut(),
             Input::Live(l) => l.as_mut(),
         }
     }
@@ -105,7 +110,7 @@ impl Input {
 
     fn live_stats(&mut self) -> Option<(String, LiveStats)> {
         match self {
-            Input::File(_) => None,
+            Input::File(_) | Input::Bpf(_) => None,
             Input::Live(l) => {
                 let name = l.interface().to_owned();
                 l.stats().ok().map(|s| (name, s))
@@ -133,7 +138,13 @@ fn open_live(c: &CaptureArgs, iface: &str) -> anyhow::Result<LiveSource> {
 fn open_input(read: Option<&std::path::Path>, c: &CaptureArgs) -> anyhow::Result<Input> {
     match (&c.interface, read) {
         (Some(iface), _) => Ok(Input::Live(Box::new(open_live(c, iface)?))),
-        (None, Some(path)) => Ok(Input::File(FileSource::open(path)?)),
+        (None, Some(path)) => {
+            let file = FileSource::open(path)?;
+            match &c.filter {
+                Some(bpf) => Ok(Input::Bpf(Box::new(BpfSource::new(file, bpf)?))),
+                None => Ok(Input::File(file)),
+            }
+        }
         (None, None) => anyhow::bail!("give -r FILE or -i IFACE"),
     }
 }
@@ -154,6 +165,10 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     if args.capture.list_interfaces {
         return list_interfaces();
     }
+    let filter = match parse_display_filter(args.display_filter.as_deref(), true) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let live = input.is_live();
     let opts = input.read_options(args.count);
@@ -162,6 +177,9 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<io::Error> = None;
     let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
         for p in batch.iter() {
+            if !filter.matches_packet(&p) {
+                continue;
+            }
             let result = match args.format {
                 DecodeFormat::Text => decode::write_text(&mut out, &p),
                 DecodeFormat::Jsonl => decode::write_jsonl(&mut out, &p),
@@ -192,6 +210,10 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         return list_interfaces();
     }
     let expectations = analysis::Expectations::try_from(&args.expect)?;
+    let filter = match parse_display_filter(args.display_filter.as_deref(), false) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let mut analysis = Analysis::new(expectations);
     let opts = input.read_options(args.count);
@@ -203,6 +225,9 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         ControlFlow::Continue(())
     });
     analysis.finish();
+    if !filter.is_empty() {
+        dhcpscope::filter::restrict(&mut analysis, &filter);
+    }
     if let Some(err @ SourceError::Open { .. } | err @ SourceError::UnknownFormat(_)) =
         &summary.error
     {
@@ -280,6 +305,28 @@ fn run_probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(Status::Unknown.exit_code()))
         }
     }
+}
+
+/// `--filter EXPR`: parsed once; a bad expression is a usage error (exit 2) that says where.
+/// `packets`: the expression filters single packets (`decode`), so terms about exchanges
+/// are refused.
+fn parse_display_filter(text: Option<&str>, packets: bool) -> Result<Filter, ExitCode> {
+    let Some(text) = text else {
+        return Ok(Filter::default());
+    };
+    let parsed = Filter::parse(text).and_then(|f| {
+        if packets {
+            f.check_packet_terms()?;
+        }
+        Ok(f)
+    });
+    parsed.map_err(|e| {
+        let before = text.get(..e.pos).map_or(0, |s| s.chars().count());
+        eprintln!("dhcpscope: --filter: {e}");
+        eprintln!("  {}", dhcpscope::escape::escape_str(text));
+        eprintln!("  {}^", " ".repeat(before));
+        ExitCode::from(EXIT_USAGE)
+    })
 }
 
 /// Read problems after some frames were read are warnings (exit 0); an unreadable input is an error.
