@@ -449,6 +449,26 @@ impl Filter {
         self.expr.as_ref()
     }
 
+    /// The bare words of the expression (lower-case), for [`WordIndex::hits`].
+    pub fn words(&self) -> Vec<&str> {
+        fn walk<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
+            match e {
+                Expr::Term(Term::Word(w, _), _) => out.push(w),
+                Expr::Term(..) => {}
+                Expr::Not(a) => walk(a, out),
+                Expr::And(a, b) | Expr::Or(a, b) => {
+                    walk(a, out);
+                    walk(b, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(e) = &self.expr {
+            walk(e, &mut out);
+        }
+        out
+    }
+
     /// An error when a term needs the exchange model (`kind:`, `outcome:`, `sev:`, `rogue`,
     /// `victim`): packet filters (`decode`, `export`) cannot answer those.
     pub fn check_packet_terms(&self) -> Result<(), ParseError> {
@@ -538,6 +558,109 @@ pub struct ClientFacts<'a> {
     pub worst: &'a [Option<Severity>],
     /// Servers the admin did not expect (`Server::expected == Some(false)`).
     pub rogue_servers: &'a [Ipv4Addr],
+    /// Precomputed bare-word hits ([`WordIndex::hits`]), one flag per client; a word not
+    /// listed is matched client by client.
+    pub words: &'a [(String, Vec<bool>)],
+}
+
+/// Every client's searchable text (MAC, hostname, vendor class, addresses, message types,
+/// lower-case, one field a line) in one buffer, so a bare word is one substring scan over
+/// all clients instead of formatting every address of every message at each keystroke.
+#[derive(Debug, Clone, Default)]
+pub struct WordIndex {
+    text: Vec<u8>,
+    /// Where each client's text starts; `text.len()` closes the last.
+    starts: Vec<u32>,
+}
+
+impl WordIndex {
+    pub fn build(a: &Analysis) -> WordIndex {
+        let mut text = Vec::with_capacity(a.clients.len() * 96);
+        let mut starts = Vec::with_capacity(a.clients.len());
+        let mut ips: Vec<Ipv4Addr> = Vec::new();
+        let mut types: Vec<std::borrow::Cow<'static, str>> = Vec::new();
+        for c in &a.clients {
+            starts.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+            text.push(b'\n');
+            if let Some(m) = hex_colon(&c.chaddr, &mut [0u8; 48]) {
+                text.extend_from_slice(m);
+                text.push(b'\n');
+            }
+            for s in [&c.hostname, &c.vendor_class].into_iter().flatten() {
+                text.extend(
+                    s.to_lowercase()
+                        .bytes()
+                        .map(|b| if b == b'\n' { b' ' } else { b }),
+                );
+                text.push(b'\n');
+            }
+            ips.clear();
+            types.clear();
+            for e in &c.exchanges {
+                ips.extend(e.address);
+                ips.extend(e.server_id);
+                for o in &e.offers {
+                    ips.push(o.server_id);
+                    ips.push(o.yiaddr);
+                }
+                for r in &e.messages {
+                    ips.extend(
+                        [
+                            Some(r.src_ip),
+                            Some(r.yiaddr),
+                            Some(r.ciaddr),
+                            r.server_id,
+                            r.requested_ip,
+                        ]
+                        .into_iter()
+                        .flatten(),
+                    );
+                    let t = r.type_name();
+                    if !types.contains(&t) {
+                        types.push(t);
+                    }
+                }
+            }
+            ips.sort_unstable();
+            ips.dedup();
+            for ip in ips.iter().filter(|ip| !ip.is_unspecified()) {
+                text.extend_from_slice(ip_text(*ip, &mut [0u8; 15]));
+                text.push(b'\n');
+            }
+            for t in &types {
+                text.extend(t.bytes().map(|b| b.to_ascii_lowercase()));
+                text.push(b'\n');
+            }
+        }
+        WordIndex { text, starts }
+    }
+
+    /// Which clients' text contains `word` (lower-case); a word typed with dashes also
+    /// matches the MAC's colon text, as before.
+    pub fn hits(&self, word: &str) -> Vec<bool> {
+        let mut out = vec![false; self.starts.len()];
+        let mut scan = |needle: &[u8]| {
+            for pos in memchr::memmem::find_iter(&self.text, needle) {
+                let pos = u32::try_from(pos).unwrap_or(u32::MAX);
+                let i = self.starts.partition_point(|s| *s <= pos).saturating_sub(1);
+                if let Some(slot) = out.get_mut(i) {
+                    *slot = true;
+                }
+            }
+        };
+        scan(word.as_bytes());
+        if word.contains('-')
+            && !word.contains(':')
+            && word.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+        {
+            scan(word.replace('-', ":").as_bytes());
+        }
+        out
+    }
+
+    pub fn clients(&self) -> usize {
+        self.starts.len()
+    }
 }
 
 /// The worst finding of each client, by index: a finding names its client by MAC; a critical
@@ -588,6 +711,7 @@ pub fn restrict(a: &mut Analysis, filter: &Filter) {
     let facts = ClientFacts {
         worst: &worst,
         rogue_servers: &rogues,
+        words: &[],
     };
     let keep: Vec<bool> = a
         .clients
@@ -668,7 +792,17 @@ fn client_term(t: &Term, c: &Client, index: usize, facts: &ClientFacts<'_>) -> b
                     })
                 })
         }
-        Term::Word(w, mac) => client_word(c, w, *mac),
+        Term::Word(w, mac) => match facts.words.iter().find(|(x, _)| x == w) {
+            Some((_, hits)) => {
+                hits.get(index).copied().unwrap_or(false)
+                    || mac.is_some_and(|m| c.chaddr == m.0)
+                    || c.exchanges.iter().any(|e| {
+                        e.kind.name().eq_ignore_ascii_case(w)
+                            || e.outcome.name().eq_ignore_ascii_case(w)
+                    })
+            }
+            None => client_word(c, w, *mac),
+        },
     }
 }
 

@@ -20,6 +20,7 @@ fn hits(a: &Analysis, text: &str) -> Vec<u8> {
     let facts = ClientFacts {
         worst: &worst,
         rogue_servers: &rogues,
+        words: &[],
     };
     let mut out: Vec<u8> = a
         .clients
@@ -29,6 +30,26 @@ fn hits(a: &Analysis, text: &str) -> Vec<u8> {
         .map(|(_, c)| c.chaddr[5])
         .collect();
     out.sort_unstable();
+    // The word index gives the same answer as matching client by client.
+    let index = WordIndex::build(a);
+    let words: Vec<(String, Vec<bool>)> = f
+        .words()
+        .into_iter()
+        .map(|w| (w.to_owned(), index.hits(w)))
+        .collect();
+    let indexed = ClientFacts {
+        words: &words,
+        ..facts
+    };
+    let mut via_index: Vec<u8> = a
+        .clients
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| f.matches_client(c, *i, &indexed))
+        .map(|(_, c)| c.chaddr[5])
+        .collect();
+    via_index.sort_unstable();
+    assert_eq!(out, via_index, "{text:?} through the word index");
     out
 }
 

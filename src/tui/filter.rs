@@ -2,7 +2,7 @@
 //! client list as it is typed.
 
 use super::model::Model;
-use crate::filter::{ClientFacts, Filter};
+use crate::filter::{ClientFacts, Filter, WordIndex};
 
 /// The filter Enter on a server sets: `server:10.0.0.1` keeps exactly the clients that
 /// server answered (a plain `10.0.0.1` would also match 10.0.0.10 to 10.0.0.199).
@@ -26,15 +26,33 @@ pub fn apply_text(m: &mut Model) -> bool {
 }
 
 /// The client indices the applied filter keeps, in capture order.
-pub fn matching_clients(m: &Model) -> Vec<usize> {
-    let a = &m.analysis;
+pub fn matching_clients(m: &mut Model) -> Vec<usize> {
     if m.filter_expr.is_empty() {
-        return (0..a.clients.len()).collect();
+        return (0..m.analysis.clients.len()).collect();
     }
+    let words = m.filter_expr.words();
+    let mut hits = Vec::with_capacity(words.len());
+    if !words.is_empty() {
+        let stamp = m.analysis.packets;
+        let fresh = m
+            .word_index
+            .as_ref()
+            .is_some_and(|(at, ix)| *at == stamp && ix.clients() == m.analysis.clients.len());
+        if !fresh {
+            m.word_index = Some((stamp, WordIndex::build(&m.analysis)));
+        }
+        if let Some((_, ix)) = &m.word_index {
+            for w in words {
+                hits.push((w.to_owned(), ix.hits(w)));
+            }
+        }
+    }
+    let a = &m.analysis;
     let rogues = crate::filter::rogue_servers(a);
     let facts = ClientFacts {
         worst: &m.marks,
         rogue_servers: &rogues,
+        words: &hits,
     };
     a.clients
         .iter()

@@ -191,6 +191,9 @@ pub struct Model {
     pub filter_expr: crate::filter::Filter,
     /// Why the typed text does not parse (shown in place while typing).
     pub filter_error: Option<crate::filter::ParseError>,
+    /// The clients' searchable text for bare words, with the packet count it was built at
+    /// (built on the first bare word, rebuilt when the model has changed).
+    pub word_index: Option<(u64, crate::filter::WordIndex)>,
     pub sort: Sort,
     pub follow: bool,
     /// Filtered and sorted client indices.
@@ -267,6 +270,7 @@ impl Model {
             filter: String::new(),
             filter_expr: crate::filter::Filter::default(),
             filter_error: None,
+            word_index: None,
             sort: Sort::FirstSeen,
             follow: kind == SourceKind::Live,
             order: Vec::new(),
