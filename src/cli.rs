@@ -121,6 +121,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Inject crafted DHCP requests on an interface and judge every server that answers.
     Probe(Box<ProbeArgs>),
+    /// Write the frames of selected DHCP packets to a pcap file, byte-identical to the input.
+    Export(ExportArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -256,6 +258,44 @@ impl ExpectArgs {
             &self.subnets,
             self.slow_ms,
         )
+    }
+}
+
+// ------------------------------------------------------------------ export --
+
+/// `dhcpscope export -r IN -w OUT (--mac M | --xid X | --filter EXPR)`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(clap::ArgGroup::new("select").required(true).args(["mac", "xid", "display_filter"])),
+    after_help = "Examples:\n  dhcpscope export -r day.pcapng -w client.pcap --mac 0200.0000.0202\n  dhcpscope export -r day.pcap -w x.pcap --xid 0x3daf271d\n  dhcpscope export -r day.pcap -w rogue.pcap --filter 'server:192.168.66.1'\n\nThe output is a pcap file with the input's link type; each frame is written as captured (same bytes, lengths and time).\nExit status: 0 written, 2 bad arguments, 3 unreadable input or unwritable output."
+)]
+pub struct ExportArgs {
+    /// pcap or pcapng file to read, `-` for standard input.
+    #[arg(short = 'r', long = "read", value_name = "IN")]
+    pub read: PathBuf,
+    /// pcap file to write.
+    #[arg(short = 'w', long = "write", value_name = "OUT")]
+    pub write: PathBuf,
+    /// The packets of this client (chaddr or Ethernet address; any notation, or a prefix).
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    /// The packets of this transaction id (hex with 0x, or decimal).
+    #[arg(long, value_name = "XID")]
+    pub xid: Option<String>,
+    /// The packets this filter expression keeps (packet terms).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
+    /// BPF filter applied to the input first (libpcap syntax).
+    #[arg(short = 'f', long = "bpf", value_name = "BPF")]
+    pub bpf: Option<String>,
+}
+
+/// A transaction id: `0x3daf271d` or decimal.
+pub fn parse_xid(s: &str) -> Option<u32> {
+    let s = s.trim();
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod craft;
 pub mod dhcp;
 pub mod dissect;
 pub mod escape;
+pub mod export;
 pub mod filter;
 pub mod frame;
 pub mod live;

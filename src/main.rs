@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Some(Command::Decode(args)) => run_decode(&args),
         Some(Command::Report(args)) => run_report(&args),
         Some(Command::Probe(args)) => run_probe(&args),
+        Some(Command::Export(args)) => run_export(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
@@ -305,6 +306,44 @@ fn run_probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(Status::Unknown.exit_code()))
         }
     }
+}
+
+/// `dhcpscope export`: the selected packets' frames, byte-identical, to a pcap file.
+fn run_export(args: &dhcpscope::cli::ExportArgs) -> anyhow::Result<ExitCode> {
+    use dhcpscope::export::{Selection, export};
+    let selection = if let Some(x) = &args.xid {
+        match dhcpscope::cli::parse_xid(x) {
+            Some(x) => Selection::Xid(x),
+            None => {
+                eprintln!("dhcpscope: --xid {x:?}: not a transaction id (0x3daf271d or decimal)");
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+        }
+    } else {
+        let text = match (&args.mac, &args.display_filter) {
+            (Some(m), _) => format!("mac:{m}"),
+            (None, Some(f)) => f.clone(),
+            (None, None) => String::new(),
+        };
+        match parse_display_filter(Some(&text), true) {
+            Ok(f) => Selection::Filter(f),
+            Err(code) => return Ok(code),
+        }
+    };
+    let file = FileSource::open(&args.read)?;
+    let out = std::fs::File::create(&args.write)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.write.display()))?;
+    let out = BufWriter::new(out);
+    let summary = match &args.bpf {
+        Some(bpf) => export(&mut BpfSource::new(file, bpf)?, out, &selection)?,
+        None => export(&mut { file }, out, &selection)?,
+    };
+    eprintln!(
+        "dhcpscope: {} frames written to {}",
+        summary.frames,
+        args.write.display()
+    );
+    report_read_problems(&summary.read)
 }
 
 /// `--filter EXPR`: parsed once; a bad expression is a usage error (exit 2) that says where.
