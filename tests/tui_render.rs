@@ -460,7 +460,13 @@ fn every_binding_is_handled() {
 /// What a key can change in the model.
 fn snapshot_of(m: &Model) -> impl std::fmt::Debug {
     (
-        (m.quit, m.help, m.probe.open, m.input.clone()),
+        (
+            m.quit,
+            m.help,
+            m.probe.open,
+            m.input.clone(),
+            m.export_input.clone(),
+        ),
         (m.paused, m.follow, m.sort, m.screen),
         m.focus,
         m.clients,
@@ -1180,4 +1186,46 @@ mod probe_view {
             }
         }
     }
+}
+
+#[test]
+fn w_writes_the_selected_clients_frames() {
+    let mut m = model(SHOWCASE, expect_legit(), (120, 35));
+    // The second client, 02:10:00:00:00:22.
+    keys(&mut m, SHOWCASE, &[KeyCode::Down, KeyCode::Char('w')]);
+    assert_eq!(
+        m.export_input.as_deref(),
+        Some("dhcpscope-021000000022.pcap")
+    );
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(screen.contains("write frames of 02:10:00:00:00:22 to: dhcpscope-021000000022.pcap"));
+    let out = std::env::temp_dir().join(format!("dhcpscope-w-{}.pcap", std::process::id()));
+    let name = out.display().to_string();
+    let mut typed = vec![KeyCode::Backspace; "dhcpscope-021000000022.pcap".len()];
+    typed.extend(chars(&name));
+    typed.push(KeyCode::Enter);
+    keys(&mut m, SHOWCASE, &typed);
+    assert_eq!(m.export_input, None);
+    assert!(m.status.starts_with("6 frames written to"), "{}", m.status);
+    // Frames 6-11 of the source, byte for byte.
+    let read = |p: &Path| {
+        let mut src = dhcpscope::source::FileSource::open(p).unwrap();
+        let mut v = Vec::new();
+        while let Some(f) = src.next_frame().unwrap() {
+            v.push((f.number, f.data.to_vec()));
+        }
+        v
+    };
+    let source: Vec<Vec<u8>> = read(Path::new(SHOWCASE))
+        .into_iter()
+        .filter(|(n, _)| (6..=11).contains(n))
+        .map(|(_, d)| d)
+        .collect();
+    let written: Vec<Vec<u8>> = read(&out).into_iter().map(|(_, d)| d).collect();
+    assert_eq!(written, source);
+    let _ = std::fs::remove_file(&out);
+    // Esc cancels.
+    keys(&mut m, SHOWCASE, &[KeyCode::Char('w'), KeyCode::Esc]);
+    assert_eq!(m.export_input, None);
+    assert_eq!(m.status, "export cancelled");
 }

@@ -29,6 +29,8 @@ pub enum Action {
     Back,
     /// Back, and on the list, clear the filter.
     Escape,
+    /// Write the selected client's frames to a pcap file named in a prompt.
+    Export,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,8 +232,15 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(c('/'), Action::Filter)],
         when: When::Anywhere,
         label: "/",
-        help: "filter: MAC, IP, hostname, message type, server",
+        help: "filter: mac: ip: host: server: … and/or/not",
         hint: |p| (p.screen == Screen::Clients && p.focus == Pane::Clients).then_some("/ filter"),
+    },
+    Binding {
+        keys: &[(c('w'), Action::Export)],
+        when: When::Clients,
+        label: "w",
+        help: "write this client's frames to a pcap file",
+        hint: |_| None,
     },
     Binding {
         keys: &[(c('s'), Action::Sort)],

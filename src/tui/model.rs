@@ -31,6 +31,8 @@ pub enum Msg {
     ProbeXid(u32),
     /// The probe ended: its verdict, or why it could not run.
     ProbeDone(Result<ProbeOutcome, String>),
+    /// An export (`w`) finished: frames written and where, or why not.
+    Exported(Result<(u64, std::path::PathBuf), String>),
 }
 
 /// What `update` asks of the runtime.
@@ -45,6 +47,12 @@ pub enum Cmd {
     /// Run this probe on the probe thread (the form was submitted); the answers come back as
     /// [`Msg::ProbeXid`] and [`Msg::ProbeDone`].
     Probe(Box<crate::probe::Plan>),
+    /// Write the frames of the client with this hardware address from the source file to
+    /// `out` (`w`); the answer is [`Msg::Exported`].
+    Export {
+        chaddr: Vec<u8>,
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +195,8 @@ pub struct Model {
     /// The filter being typed (`/`), applied as it is typed.
     pub input: Option<String>,
     pub filter: String,
+    /// The file name being typed for `w` (export the selected client's frames).
+    pub export_input: Option<String>,
     /// The applied filter: the last text that parsed.
     pub filter_expr: crate::filter::Filter,
     /// Why the typed text does not parse (shown in place while typing).
@@ -268,6 +278,7 @@ impl Model {
             quit: false,
             input: None,
             filter: String::new(),
+            export_input: None,
             filter_expr: crate::filter::Filter::default(),
             filter_error: None,
             word_index: None,

@@ -3,7 +3,18 @@
 use super::*;
 
 pub(super) fn draw_footer(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
-    let line = if let Some(input) = &m.input {
+    let line = if let Some(name) = &m.export_input {
+        let who = m
+            .selected_client()
+            .map(|c| c.mac_string())
+            .unwrap_or_default();
+        Line::from(vec![
+            Span::styled(format!(" write frames of {who} to: "), t.title()),
+            Span::raw(crate::escape::escape_str(name)),
+            Span::styled("█", t.dim()),
+            Span::styled("   Enter write · Esc cancel", t.dim()),
+        ])
+    } else if let Some(input) = &m.input {
         let mut spans = vec![
             Span::styled("/", t.title()),
             Span::raw(crate::escape::escape_str(input)),
