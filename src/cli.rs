@@ -123,6 +123,8 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Write the frames of selected DHCP packets to a pcap file, byte-identical to the input.
     Export(ExportArgs),
+    /// Who held which address when: lease history from ACK, renewals, RELEASE, DECLINE, NAK, expiry.
+    Leases(LeasesArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -297,6 +299,32 @@ pub fn parse_xid(s: &str) -> Option<u32> {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),
     }
+}
+
+// ------------------------------------------------------------------ leases --
+
+/// `dhcpscope leases -r FILE [--ip IP|CIDR] [--mac MAC] [--at TIME] [--format F]`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  dhcpscope leases -r day.pcap --ip 10.0.0.77 --at 14:03\n  dhcpscope leases -r day.pcap --mac 0200.0000.0202 --format json\n  dhcpscope leases -r day.pcap --ip 10.0.0.0/24 --format csv\n\nA holding starts at an ACK with an address and lasts the lease; later ACKs extend it; the client's RELEASE or DECLINE, a NAK to it, or expiry end it. OVERLAP marks holders of one address whose times overlap.\nExit status: 0 read, 2 bad arguments, 3 unreadable input."
+)]
+pub struct LeasesArgs {
+    /// pcap or pcapng file to read, `-` for standard input.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: PathBuf,
+    /// Only this address or network.
+    #[arg(long, value_name = "IP|CIDR")]
+    pub ip: Option<String>,
+    /// Only this client (any notation, or a prefix).
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    /// Only holdings in force at this time: RFC 3339, epoch seconds, or HH:MM[:SS] (UTC, on
+    /// the capture's first day).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 // ------------------------------------------------------------------- probe --

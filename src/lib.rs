@@ -14,6 +14,7 @@ pub mod escape;
 pub mod export;
 pub mod filter;
 pub mod frame;
+pub mod leases;
 pub mod live;
 pub mod mac;
 pub mod output;

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => run_report(&args),
         Some(Command::Probe(args)) => run_probe(&args),
         Some(Command::Export(args)) => run_export(&args),
+        Some(Command::Leases(args)) => run_leases(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
@@ -344,6 +345,105 @@ fn run_export(args: &dhcpscope::cli::ExportArgs) -> anyhow::Result<ExitCode> {
         args.write.display()
     );
     report_read_problems(&summary.read)
+}
+
+/// `dhcpscope leases`: holdings of addresses, from the shared model.
+fn run_leases(args: &dhcpscope::cli::LeasesArgs) -> anyhow::Result<ExitCode> {
+    use dhcpscope::filter::{MacPattern, Net};
+    use dhcpscope::leases::{Query, holdings, parse_time};
+    let mut query = Query::default();
+    if let Some(ip) = &args.ip {
+        let Some(n) = Net::parse(ip) else {
+            eprintln!("dhcpscope: --ip {ip:?}: not an IPv4 address or CIDR");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        query.net = Some(n);
+    }
+    if let Some(m) = &args.mac {
+        let Some(p) = MacPattern::parse(m) else {
+            eprintln!("dhcpscope: --mac {m:?}: not a MAC address or prefix");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        query.mac = Some(p);
+    }
+    let mut file = FileSource::open(&args.read)?;
+    let (analysis, summary) = Analysis::run(&mut file, analysis::Expectations::default());
+    if let Some(at) = &args.at {
+        let Some(t) = parse_time(at, analysis.first_ts) else {
+            eprintln!(
+                "dhcpscope: --at {at:?}: not a time (2026-11-28T14:03:00Z, epoch seconds, or HH:MM[:SS])"
+            );
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        query.at = Some(t);
+    }
+    let shown: Vec<_> = holdings(&analysis)
+        .into_iter()
+        .filter(|h| query.keeps(h))
+        .collect();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let ts = |t: Option<dhcpscope::time::Timestamp>| {
+        t.map_or_else(|| "-".to_owned(), |t| t.rfc3339(3).to_string())
+    };
+    let server =
+        |s: Option<std::net::Ipv4Addr>| s.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    match args.format {
+        ReportFormat::Text => {
+            writeln!(
+                out,
+                "{:<15}  {:<17}  {:<24}  {:<24}  {:<8}  {:<15}  renewals  frames",
+                "address", "client", "from", "to", "ended by", "server"
+            )?;
+            for h in &shown {
+                writeln!(
+                    out,
+                    "{:<15}  {:<17}  {:<24}  {:<24}  {:<8}  {:<15}  {:>8}  {}-{}{}",
+                    h.address.to_string(),
+                    h.mac,
+                    ts(Some(h.from)),
+                    ts(h.to),
+                    h.ended_by.name(),
+                    server(h.server),
+                    h.renewals,
+                    h.first_frame,
+                    h.last_frame,
+                    if h.overlap { "  OVERLAP" } else { "" }
+                )?;
+            }
+            if shown.is_empty() {
+                writeln!(out, "(no holding matches)")?;
+            }
+        }
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "holdings": shown }))?;
+            writeln!(out)?;
+        }
+        ReportFormat::Csv => {
+            writeln!(
+                out,
+                "address,client,from,to,ended_by,server,renewals,first_frame,last_frame,overlap"
+            )?;
+            for h in &shown {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    h.address,
+                    h.mac,
+                    ts(Some(h.from)),
+                    ts(h.to),
+                    h.ended_by.name(),
+                    server(h.server),
+                    h.renewals,
+                    h.first_frame,
+                    h.last_frame,
+                    h.overlap
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    report_read_problems(&summary)
 }
 
 /// `--filter EXPR`: parsed once; a bad expression is a usage error (exit 2) that says where.
