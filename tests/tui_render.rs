@@ -442,6 +442,7 @@ fn every_binding_is_handled() {
                 (When::Timeline, _) => &[KeyCode::Down, KeyCode::Enter, KeyCode::Down],
                 (When::Servers, _) => &[KeyCode::Char('2')],
                 (When::Findings, _) => &[KeyCode::Char('3')],
+                (When::Addresses, _) => &[KeyCode::Char('4')],
             };
             keys(&mut m, SHOWCASE, setup);
             let before = format!("{:?}", snapshot_of(&m));
@@ -1228,4 +1229,42 @@ fn w_writes_the_selected_clients_frames() {
     keys(&mut m, SHOWCASE, &[KeyCode::Char('w'), KeyCode::Esc]);
     assert_eq!(m.export_input, None);
     assert_eq!(m.status, "export cancelled");
+}
+
+#[test]
+fn addresses_view_and_jump_to_the_holder() {
+    let mut m = model(SHOWCASE, expect_legit(), (120, 35));
+    keys(&mut m, SHOWCASE, &[KeyCode::Char('4')]);
+    assert_eq!(m.screen, Screen::Addresses);
+    let screen = text(render(&m).backend().buffer());
+    // The scenario's holders (captures/README.md): :21 released 10.0.0.131, :22 took the
+    // rogue's 192.168.66.18, :23 holds 10.0.0.133.
+    for row in [
+        ("10.0.0.131", "02:10:00:00:00:21", "release", "10.0.0.1"),
+        ("10.0.0.133", "02:10:00:00:00:23", "expiry", "10.0.0.1"),
+        (
+            "192.168.66.18",
+            "02:10:00:00:00:22",
+            "expiry",
+            "192.168.66.1",
+        ),
+    ] {
+        assert!(
+            screen.lines().any(|l| l.contains(row.0)
+                && l.contains(row.1)
+                && l.contains(row.2)
+                && l.contains(row.3)),
+            "{row:?} in\n{screen}"
+        );
+    }
+    keys(
+        &mut m,
+        SHOWCASE,
+        &[KeyCode::Down, KeyCode::Down, KeyCode::Enter],
+    );
+    assert_eq!(m.screen, Screen::Clients);
+    assert_eq!(
+        m.selected_client().unwrap().mac_string(),
+        "02:10:00:00:00:22"
+    );
 }

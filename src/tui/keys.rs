@@ -112,6 +112,7 @@ pub enum When {
     Timeline,
     Servers,
     Findings,
+    Addresses,
 }
 
 impl When {
@@ -122,6 +123,7 @@ impl When {
             When::Timeline => p.screen == Screen::Clients && p.focus == Pane::Timeline,
             When::Servers => p.screen == Screen::Servers,
             When::Findings => p.screen == Screen::Findings,
+            When::Addresses => p.screen == Screen::Addresses,
         }
     }
 }
@@ -220,6 +222,13 @@ pub const BINDINGS: &[Binding] = &[
         hint: |_| Some("Enter jump to client and frame"),
     },
     Binding {
+        keys: &[(k(KeyCode::Enter), Action::Open)],
+        when: When::Addresses,
+        label: "Enter (addresses)",
+        help: "the holder's client",
+        hint: |_| Some("Enter holder's client"),
+    },
+    Binding {
         keys: &[(c('p'), Action::Probe)],
         when: When::Anywhere,
         label: "p",
@@ -261,10 +270,11 @@ pub const BINDINGS: &[Binding] = &[
             (c('1'), Action::Show(Screen::Clients)),
             (c('2'), Action::Show(Screen::Servers)),
             (c('3'), Action::Show(Screen::Findings)),
+            (c('4'), Action::Show(Screen::Addresses)),
         ],
         when: When::Anywhere,
-        label: "1  2  3",
-        help: "clients, servers, findings",
+        label: "1  2  3  4",
+        help: "clients, servers, findings, addresses",
         hint: |p| {
             (p.screen == Screen::Clients && p.focus == Pane::Clients)
                 .then_some("1 clients 2 servers 3 findings")
@@ -358,6 +368,7 @@ mod tests {
             When::Timeline => (Screen::Clients, Pane::Timeline),
             When::Servers => (Screen::Servers, Pane::Clients),
             When::Findings => (Screen::Findings, Pane::Clients),
+            When::Addresses => (Screen::Addresses, Pane::Clients),
         };
         Place {
             screen,

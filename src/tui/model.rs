@@ -71,6 +71,8 @@ pub enum Screen {
     Clients,
     Servers,
     Findings,
+    /// Lease history: who held which address when (`4`).
+    Addresses,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -214,6 +216,9 @@ pub struct Model {
     pub timeline_scroll: usize,
     pub detail: Option<Detail>,
     pub servers: ListState,
+    /// The Addresses screen: its selection, and the holdings (recomputed with the findings).
+    pub addresses: ListState,
+    pub holdings: Vec<crate::leases::Holding>,
     pub findings: ListState,
     /// Findings, worst first.
     pub findings_order: Vec<usize>,
@@ -290,6 +295,8 @@ impl Model {
             timeline_scroll: 0,
             detail: None,
             servers: ListState::default(),
+            addresses: ListState::default(),
+            holdings: Vec::new(),
             findings: ListState::default(),
             findings_order: Vec::new(),
             marks: Vec::new(),

@@ -203,6 +203,28 @@ pub(super) fn open(m: &mut Model) -> Vec<Cmd> {
             Vec::new()
         }
         Screen::Findings => jump_to_finding(m),
+        Screen::Addresses => {
+            // The holder's client, with its timeline.
+            if let Some(h) = m.holdings.get(m.addresses.pos) {
+                let mac = h.mac.clone();
+                let found = m
+                    .order
+                    .iter()
+                    .position(|&i| m.analysis.clients[i].mac_string() == mac);
+                m.screen = Screen::Clients;
+                m.focus = Pane::Clients;
+                match found {
+                    Some(pos) => {
+                        m.clients.pos = pos;
+                        let hh = heights(m);
+                        m.clients.visible(hh.clients);
+                        client_changed(m);
+                    }
+                    None => m.status = format!("{mac} is hidden by the filter"),
+                }
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -235,6 +257,10 @@ pub(super) fn move_by(m: &mut Model, step: Step) {
         (Screen::Findings, _) => {
             let len = m.findings_order.len();
             m.findings.step(delta(step, h.table), len, h.table);
+        }
+        (Screen::Addresses, _) => {
+            let len = m.holdings.len();
+            m.addresses.step(delta(step, h.table), len, h.table);
         }
         (Screen::Clients, Pane::Clients) => {
             let before = m.clients.pos;

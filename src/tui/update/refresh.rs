@@ -61,6 +61,9 @@ pub fn refresh_findings(m: &mut Model) {
     m.findings.clamp(len, h);
     let len = m.analysis.servers.len();
     m.servers.clamp(len, h);
+    m.holdings = crate::leases::holdings(&m.analysis);
+    let len = m.holdings.len();
+    m.addresses.clamp(len, h);
     m.order_stale = true;
     refresh_order(m);
 }

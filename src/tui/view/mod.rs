@@ -41,6 +41,7 @@ use header::{draw_header, draw_probe_line};
 use help::{draw_fatal, draw_help};
 use probe_form::draw_probe_form;
 use servers::draw_servers;
+mod addresses;
 
 /// Styles, with or without colour (NO_COLOR).
 #[derive(Clone, Copy)]
@@ -163,6 +164,7 @@ pub fn view(m: &Model, f: &mut Frame) {
         Screen::Clients => draw_clients_screen(m, f, body, t),
         Screen::Servers => draw_servers(m, f, body, t),
         Screen::Findings => draw_findings(m, f, body, t),
+        Screen::Addresses => addresses::draw_addresses(m, f, body, t),
     }
     draw_footer(m, f, footer, t);
     if m.probe.open {
