@@ -130,8 +130,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): the top page, or a subcommand's (`dhcpscope man report`);
+    /// `--dir OUT` writes them all as dhcpscope.1, dhcpscope-report.1, …
+    Man(ManArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -299,6 +300,21 @@ pub fn parse_xid(s: &str) -> Option<u32> {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),
     }
+}
+
+// --------------------------------------------------------------------- man --
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  dhcpscope man report | man -l -\n  dhcpscope man --dir /usr/local/share/man/man1"
+)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (decode, report, export, leases, probe).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub page: Option<String>,
+    /// Write every page into this directory instead.
+    #[arg(long, value_name = "OUT", conflicts_with = "page")]
+    pub dir: Option<PathBuf>,
 }
 
 // ------------------------------------------------------------------ leases --

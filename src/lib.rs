@@ -17,6 +17,7 @@ pub mod frame;
 pub mod leases;
 pub mod live;
 pub mod mac;
+pub mod manpage;
 pub mod output;
 pub mod pcap_writer;
 pub mod pipeline;

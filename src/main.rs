@@ -62,10 +62,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Man) => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut io::stdout())
-            .map(|()| ExitCode::SUCCESS)
-            .map_err(Into::into),
+        Some(Command::Man(args)) => run_man(&args),
     };
     match result {
         Ok(code) => code,
@@ -345,6 +342,27 @@ fn run_export(args: &dhcpscope::cli::ExportArgs) -> anyhow::Result<ExitCode> {
         args.write.display()
     );
     report_read_problems(&summary.read)
+}
+
+/// `dhcpscope man [SUBCOMMAND] [--dir OUT]`.
+fn run_man(args: &dhcpscope::cli::ManArgs) -> anyhow::Result<ExitCode> {
+    use dhcpscope::manpage;
+    if let Some(dir) = &args.dir {
+        for path in manpage::write_all(dir)? {
+            println!("{}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    if let Err(e) = manpage::render(args.page.as_deref(), &mut out) {
+        if e.kind() == io::ErrorKind::Other {
+            eprintln!("dhcpscope: {e}");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+        return Err(e.into());
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `dhcpscope leases`: holdings of addresses, from the shared model.
