@@ -467,6 +467,7 @@ fn snapshot_of(m: &Model) -> impl std::fmt::Debug {
             m.probe.open,
             m.input.clone(),
             m.export_input.clone(),
+            m.goto_input.clone(),
         ),
         (m.paused, m.follow, m.sort, m.screen),
         m.focus,
@@ -1267,4 +1268,41 @@ fn addresses_view_and_jump_to_the_holder() {
         m.selected_client().unwrap().mac_string(),
         "02:10:00:00:00:22"
     );
+}
+
+#[test]
+fn colon_goes_to_a_frame() {
+    let mut m = model(SHOWCASE, expect_legit(), (120, 35));
+    // Frame 13 is the legit NAK to :23's INIT-REBOOT (captures/README.md).
+    keys(&mut m, SHOWCASE, &[KeyCode::Char(':')]);
+    keys(&mut m, SHOWCASE, &chars("13"));
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(screen.contains("go to frame: 13"), "{screen}");
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
+    assert_eq!(
+        m.selected_client().unwrap().mac_string(),
+        "02:10:00:00:00:23"
+    );
+    let r = m.selected_message().unwrap();
+    assert_eq!((r.frame, r.type_name().as_ref()), (13, "NAK"));
+    assert_eq!(m.status, "frame 13");
+    // A hidden client is shown: the filter is cleared.
+    keys(
+        &mut m,
+        SHOWCASE,
+        &[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('/')],
+    );
+    keys(&mut m, SHOWCASE, &chars("kind:inform"));
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter, KeyCode::Char(':')]);
+    keys(&mut m, SHOWCASE, &chars("2"));
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
+    assert_eq!(
+        m.selected_client().unwrap().mac_string(),
+        "02:10:00:00:00:21"
+    );
+    assert_eq!(m.selected_message().unwrap().frame, 2);
+    keys(&mut m, SHOWCASE, &[KeyCode::Char(':')]);
+    keys(&mut m, SHOWCASE, &chars("999"));
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
+    assert_eq!(m.status, "frame 999 is no DHCP message of any client");
 }

@@ -31,6 +31,8 @@ pub enum Action {
     Escape,
     /// Write the selected client's frames to a pcap file named in a prompt.
     Export,
+    /// Go to a frame number typed in a prompt.
+    GoToFrame,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +245,13 @@ pub const BINDINGS: &[Binding] = &[
         label: "/",
         help: "filter: mac: ip: host: server: … and/or/not",
         hint: |p| (p.screen == Screen::Clients && p.focus == Pane::Clients).then_some("/ filter"),
+    },
+    Binding {
+        keys: &[(c(':'), Action::GoToFrame)],
+        when: When::Anywhere,
+        label: ":",
+        help: "go to frame number (prompt)",
+        hint: |_| None,
     },
     Binding {
         keys: &[(c('w'), Action::Export)],

@@ -199,6 +199,8 @@ pub struct Model {
     pub filter: String,
     /// The file name being typed for `w` (export the selected client's frames).
     pub export_input: Option<String>,
+    /// The frame number being typed for `:` (go to frame).
+    pub goto_input: Option<String>,
     /// The applied filter: the last text that parsed.
     pub filter_expr: crate::filter::Filter,
     /// Why the typed text does not parse (shown in place while typing).
@@ -284,6 +286,7 @@ impl Model {
             input: None,
             filter: String::new(),
             export_input: None,
+            goto_input: None,
             filter_expr: crate::filter::Filter::default(),
             filter_error: None,
             word_index: None,

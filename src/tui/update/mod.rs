@@ -217,6 +217,29 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         m.quit = true;
         return Vec::new();
     }
+    if let Some(digits) = &mut m.goto_input {
+        match k.code {
+            KeyCode::Enter => {
+                let typed = digits.trim().to_owned();
+                m.goto_input = None;
+                match typed.parse::<u64>() {
+                    Ok(n) if n > 0 => go_to_frame(m, n),
+                    _ if typed.is_empty() => {}
+                    _ => {
+                        m.status =
+                            format!("not a frame number: {}", crate::escape::escape_str(&typed))
+                    }
+                }
+            }
+            KeyCode::Esc => m.goto_input = None,
+            KeyCode::Backspace => {
+                digits.pop();
+            }
+            KeyCode::Char(c) if c.is_ascii_digit() => digits.push(c),
+            _ => {}
+        }
+        return Vec::new();
+    }
     if let Some(name) = &mut m.export_input {
         match k.code {
             KeyCode::Enter => {
@@ -308,6 +331,7 @@ pub fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             m.probe.form.error = None;
         }
         Action::Filter => m.input = Some(m.filter.clone()),
+        Action::GoToFrame => m.goto_input = Some(String::new()),
         Action::Export => match (m.source_kind, m.selected_client()) {
             (_, None) => m.status = "no client selected".into(),
             (SourceKind::File, Some(c)) => {

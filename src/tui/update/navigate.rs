@@ -320,11 +320,45 @@ pub(super) fn jump_to_finding(m: &mut Model) -> Vec<Cmd> {
         m.status = "this finding names no client".into();
         return Vec::new();
     };
+    show_frame(m, ci, frame);
+    Vec::new()
+}
+
+/// `:N` (go to frame): the client whose kept messages hold frame N (its own number first,
+/// then a folded retransmission's range), with that message selected.
+pub(super) fn go_to_frame(m: &mut Model, fr: u64) {
+    let a = &m.analysis;
+    let exact = |c: &Client| {
+        c.exchanges
+            .iter()
+            .any(|e| e.messages.iter().any(|r| r.frame == fr))
+    };
+    let folded = |c: &Client| {
+        c.exchanges.iter().any(|e| {
+            e.messages
+                .iter()
+                .any(|r| (r.frame..=r.last_frame).contains(&fr))
+        })
+    };
+    let client = a
+        .clients
+        .iter()
+        .position(exact)
+        .or_else(|| a.clients.iter().position(folded));
+    match client {
+        Some(ci) => show_frame(m, ci, Some(fr)),
+        None => m.status = format!("frame {fr} is no DHCP message of any client"),
+    }
+}
+
+/// Selects client `ci` (clearing a filter that hides it) and, in its timeline, the message
+/// of frame `frame`.
+fn show_frame(m: &mut Model, ci: usize, frame: Option<u64>) {
     if !m.order.contains(&ci) {
         set_filter(m, String::new());
     }
     let Some(pos) = m.order.iter().position(|&i| i == ci) else {
-        return Vec::new();
+        return;
     };
     m.screen = Screen::Clients;
     user_moved(m);
@@ -349,7 +383,6 @@ pub(super) fn jump_to_finding(m: &mut Model) -> Vec<Cmd> {
             None => format!("frame {fr} is not in this client's kept messages"),
         };
     }
-    Vec::new()
 }
 
 /// `n`/`N`: the next client (list) or next matching message (timeline), wrapping.

@@ -3,7 +3,14 @@
 use super::*;
 
 pub(super) fn draw_footer(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
-    let line = if let Some(name) = &m.export_input {
+    let line = if let Some(digits) = &m.goto_input {
+        Line::from(vec![
+            Span::styled(" go to frame: ", t.title()),
+            Span::raw(digits.clone()),
+            Span::styled("█", t.dim()),
+            Span::styled("   Enter go · Esc cancel", t.dim()),
+        ])
+    } else if let Some(name) = &m.export_input {
         let who = m
             .selected_client()
             .map(|c| c.mac_string())
