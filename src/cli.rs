@@ -66,6 +66,10 @@ pub struct TuiArgs {
     pub write: Option<PathBuf>,
     #[command(flatten)]
     pub expect: ExpectArgs,
+    /// Show times in UTC (default: the local zone, from TZ or /etc/localtime; the header
+    /// names the zone).
+    #[arg(long)]
+    pub utc: bool,
 }
 
 /// Arguments that parse but cannot be used.
@@ -109,6 +113,7 @@ impl TryFrom<&TuiArgs> for TuiConfig {
         Ok(TuiConfig {
             input,
             expectations: Expectations::try_from(&a.expect)?,
+            utc: a.utc,
         })
     }
 }

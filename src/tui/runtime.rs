@@ -45,7 +45,9 @@ pub fn run(config: TuiConfig) -> anyhow::Result<ExitCode> {
     let TuiConfig {
         input,
         expectations,
+        utc,
     } = config;
+    super::view::set_utc(utc);
     match input {
         TuiInput::Live {
             interface,
