@@ -5,14 +5,18 @@
 //! on interfaces (libpcap); [`probe`] sends crafted requests and judges the servers that answer.
 
 pub mod analysis;
+pub mod bpf;
 pub mod cli;
 pub mod craft;
 pub mod dhcp;
 pub mod dhcpv6;
 pub mod dissect;
 pub mod escape;
+pub mod export;
+pub mod filter;
 pub mod frame;
 pub mod frame6;
+pub mod leases;
 pub mod live;
 pub mod mac;
 pub mod output;

@@ -1,10 +1,12 @@
 use clap::Parser;
 use dhcpscope::analysis::v6::{V6Analysis, V6Expectations};
 use dhcpscope::analysis::{self, Analysis, Severity};
+use dhcpscope::bpf::BpfSource;
 use dhcpscope::cli::{
     ArgsError, CaptureArgs, Cli, Command, DecodeArgs, DecodeFormat, FailOn, ProbeArgs, ReportArgs,
     ReportFormat,
 };
+use dhcpscope::filter::Filter;
 use dhcpscope::live::{self, LiveOptions, LiveSource, LiveStats};
 use dhcpscope::output::{decode, decode_v6, is_broken_pipe, report, report_v6};
 use dhcpscope::pipeline::{
@@ -57,15 +59,14 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => run_report(&args),
         Some(Command::Probe(args)) => run_probe(&args),
         Some(Command::Watch(args)) => run_watch(&args),
+        Some(Command::Export(args)) => run_export(&args),
+        Some(Command::Leases(args)) => run_leases(&args),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "dhcpscope", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Man) => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut io::stdout())
-            .map(|()| ExitCode::SUCCESS)
-            .map_err(Into::into),
+        Some(Command::Man(args)) => run_man(&args),
     };
     match result {
         Ok(code) => code,
@@ -88,6 +89,8 @@ fn main() -> ExitCode {
 /// A file or a live interface.
 enum Input {
     File(FileSource),
+    /// A file read through a BPF filter (`-r FILE -f BPF`).
+    Bpf(Box<BpfSource<FileSource>>),
     Live(Box<LiveSource>),
 }
 
@@ -95,6 +98,7 @@ impl Input {
     fn source(&mut self) -> &mut (dyn ReadSource + Send) {
         match self {
             Input::File(f) => f,
+            Input::Bpf(f) => f.as_mut(),
             Input::Live(l) => l.as_mut(),
         }
     }
@@ -115,7 +119,7 @@ impl Input {
 
     fn live_stats(&mut self) -> Option<(String, LiveStats)> {
         match self {
-            Input::File(_) => None,
+            Input::File(_) | Input::Bpf(_) => None,
             Input::Live(l) => {
                 let name = l.interface().to_owned();
                 l.stats().ok().map(|s| (name, s))
@@ -143,7 +147,13 @@ fn open_live(c: &CaptureArgs, iface: &str) -> anyhow::Result<LiveSource> {
 fn open_input(read: Option<&std::path::Path>, c: &CaptureArgs) -> anyhow::Result<Input> {
     match (&c.interface, read) {
         (Some(iface), _) => Ok(Input::Live(Box::new(open_live(c, iface)?))),
-        (None, Some(path)) => Ok(Input::File(FileSource::open(path)?)),
+        (None, Some(path)) => {
+            let file = FileSource::open(path)?;
+            match &c.filter {
+                Some(bpf) => Ok(Input::Bpf(Box::new(BpfSource::new(file, bpf)?))),
+                None => Ok(Input::File(file)),
+            }
+        }
         (None, None) => anyhow::bail!("give -r FILE or -i IFACE"),
     }
 }
@@ -164,6 +174,10 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     if args.capture.list_interfaces {
         return list_interfaces();
     }
+    let filter = match parse_display_filter(args.display_filter.as_deref(), true) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let live = input.is_live();
     let opts = input.read_options(args.count);
@@ -172,6 +186,14 @@ fn run_decode(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<io::Error> = None;
     let summary = read_threaded(input.source(), &opts, &ReadControl::default(), |batch| {
         for p in batch.iter_all() {
+            // The display filter's terms read DHCPv4 fields: with a filter, v6 is left out.
+            let keep = match &p {
+                AnyPacket::V4(p) => filter.matches_packet(p),
+                AnyPacket::V6(_) => filter.is_empty(),
+            };
+            if !keep {
+                continue;
+            }
             let result = match (args.format, p) {
                 (DecodeFormat::Text, AnyPacket::V4(p)) => decode::write_text(&mut out, &p),
                 (DecodeFormat::Jsonl, AnyPacket::V4(p)) => decode::write_jsonl(&mut out, &p),
@@ -204,6 +226,10 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         return list_interfaces();
     }
     let expectations = analysis::Expectations::try_from(&args.expect)?;
+    let filter = match parse_display_filter(args.display_filter.as_deref(), false) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
     let mut input = open_input(args.read.as_deref(), &args.capture)?;
     let mut analysis = Analysis::new(expectations);
     let mut v6 = V6Analysis::with_expectations(
@@ -223,6 +249,9 @@ fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     });
     analysis.finish();
     v6.finish();
+    if !filter.is_empty() {
+        dhcpscope::filter::restrict(&mut analysis, &filter);
+    }
     if let Some(err @ SourceError::Open { .. } | err @ SourceError::UnknownFormat(_)) =
         &summary.error
     {
@@ -305,6 +334,186 @@ fn run_probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(Status::Unknown.exit_code()))
         }
     }
+}
+
+/// `dhcpscope export`: the selected packets' frames, byte-identical, to a pcap file.
+fn run_export(args: &dhcpscope::cli::ExportArgs) -> anyhow::Result<ExitCode> {
+    use dhcpscope::export::{Selection, export};
+    let selection = if let Some(x) = &args.xid {
+        match dhcpscope::cli::parse_xid(x) {
+            Some(x) => Selection::Xid(x),
+            None => {
+                eprintln!("dhcpscope: --xid {x:?}: not a transaction id (0x3daf271d or decimal)");
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+        }
+    } else {
+        let text = match (&args.mac, &args.display_filter) {
+            (Some(m), _) => format!("mac:{m}"),
+            (None, Some(f)) => f.clone(),
+            (None, None) => String::new(),
+        };
+        match parse_display_filter(Some(&text), true) {
+            Ok(f) => Selection::Filter(f),
+            Err(code) => return Ok(code),
+        }
+    };
+    let file = FileSource::open(&args.read)?;
+    let out = std::fs::File::create(&args.write)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.write.display()))?;
+    let out = BufWriter::new(out);
+    let summary = match &args.bpf {
+        Some(bpf) => export(&mut BpfSource::new(file, bpf)?, out, &selection)?,
+        None => export(&mut { file }, out, &selection)?,
+    };
+    eprintln!(
+        "dhcpscope: {} frames written to {}",
+        summary.frames,
+        args.write.display()
+    );
+    report_read_problems(&summary.read)
+}
+
+/// `dhcpscope man [SUBCOMMAND] [--dir OUT]`.
+fn run_man(args: &dhcpscope::cli::ManArgs) -> anyhow::Result<ExitCode> {
+    use dhcpscope::cli::manpage;
+    if let Some(dir) = &args.dir {
+        for path in manpage::write_all(dir)? {
+            println!("{}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    if let Err(e) = manpage::render(args.page.as_deref(), &mut out) {
+        if e.kind() == io::ErrorKind::Other {
+            eprintln!("dhcpscope: {e}");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+        return Err(e.into());
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `dhcpscope leases`: holdings of addresses, from the shared model.
+fn run_leases(args: &dhcpscope::cli::LeasesArgs) -> anyhow::Result<ExitCode> {
+    use dhcpscope::filter::{MacPattern, Net};
+    use dhcpscope::leases::{Query, holdings, parse_time};
+    let mut query = Query::default();
+    if let Some(ip) = &args.ip {
+        let Some(n) = Net::parse(ip) else {
+            eprintln!("dhcpscope: --ip {ip:?}: not an IPv4 address or CIDR");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        query.net = Some(n);
+    }
+    if let Some(m) = &args.mac {
+        let Some(p) = MacPattern::parse(m) else {
+            eprintln!("dhcpscope: --mac {m:?}: not a MAC address or prefix");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        query.mac = Some(p);
+    }
+    let mut file = FileSource::open(&args.read)?;
+    let (analysis, summary) = Analysis::run(&mut file, analysis::Expectations::default());
+    if let Some(at) = &args.at {
+        let Some(t) = parse_time(at, analysis.first_ts) else {
+            eprintln!(
+                "dhcpscope: --at {at:?}: not a time (2026-11-28T14:03:00Z, epoch seconds, or HH:MM[:SS])"
+            );
+            return Ok(ExitCode::from(EXIT_USAGE));
+        };
+        query.at = Some(t);
+    }
+    let shown: Vec<_> = holdings(&analysis)
+        .into_iter()
+        .filter(|h| query.keeps(h))
+        .collect();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let ts = |t: Option<dhcpscope::time::Timestamp>| {
+        t.map_or_else(|| "-".to_owned(), |t| t.rfc3339(3).to_string())
+    };
+    let server =
+        |s: Option<std::net::Ipv4Addr>| s.map_or_else(|| "-".to_owned(), |s| s.to_string());
+    match args.format {
+        ReportFormat::Text => {
+            writeln!(
+                out,
+                "{:<15}  {:<17}  {:<24}  {:<24}  {:<8}  {:<15}  renewals  frames",
+                "address", "client", "from", "to", "ended by", "server"
+            )?;
+            for h in &shown {
+                writeln!(
+                    out,
+                    "{:<15}  {:<17}  {:<24}  {:<24}  {:<8}  {:<15}  {:>8}  {}-{}{}",
+                    h.address.to_string(),
+                    h.mac,
+                    ts(Some(h.from)),
+                    ts(h.to),
+                    h.ended_by.name(),
+                    server(h.server),
+                    h.renewals,
+                    h.first_frame,
+                    h.last_frame,
+                    if h.overlap { "  OVERLAP" } else { "" }
+                )?;
+            }
+            if shown.is_empty() {
+                writeln!(out, "(no holding matches)")?;
+            }
+        }
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "holdings": shown }))?;
+            writeln!(out)?;
+        }
+        ReportFormat::Csv => {
+            writeln!(
+                out,
+                "address,client,from,to,ended_by,server,renewals,first_frame,last_frame,overlap"
+            )?;
+            for h in &shown {
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    h.address,
+                    h.mac,
+                    ts(Some(h.from)),
+                    ts(h.to),
+                    h.ended_by.name(),
+                    server(h.server),
+                    h.renewals,
+                    h.first_frame,
+                    h.last_frame,
+                    h.overlap
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    report_read_problems(&summary)
+}
+
+/// `--filter EXPR`: parsed once; a bad expression is a usage error (exit 2) that says where.
+/// `packets`: the expression filters single packets (`decode`), so terms about exchanges
+/// are refused.
+fn parse_display_filter(text: Option<&str>, packets: bool) -> Result<Filter, ExitCode> {
+    let Some(text) = text else {
+        return Ok(Filter::default());
+    };
+    let parsed = Filter::parse(text).and_then(|f| {
+        if packets {
+            f.check_packet_terms()?;
+        }
+        Ok(f)
+    });
+    parsed.map_err(|e| {
+        let before = text.get(..e.pos).map_or(0, |s| s.chars().count());
+        eprintln!("dhcpscope: --filter: {e}");
+        eprintln!("  {}", dhcpscope::escape::escape_str(text));
+        eprintln!("  {}^", " ".repeat(before));
+        ExitCode::from(EXIT_USAGE)
+    })
 }
 
 /// Read problems after some frames were read are warnings (exit 0); an unreadable input is an error.

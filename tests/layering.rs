@@ -1,5 +1,5 @@
 //! The layering rules of docs/architecture.md, checked on the source text: clap stays at the
-//! edge (`cli.rs`, `main.rs`), nothing in the library imports `cli` (so no module cycle
+//! edge (`cli/`, `main.rs`), nothing in the library imports `cli` (so no module cycle
 //! through it), and anyhow is only `main`'s (the library's errors are thiserror types).
 
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Library files (everything under src/ but the edge) with their text.
+/// Library files (everything under src/ but the edge: `cli/`, `main.rs`) with their text.
 fn library_sources() -> Vec<(String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
@@ -24,7 +24,7 @@ fn library_sources() -> Vec<(String, String)> {
         .into_iter()
         .filter_map(|p| {
             let rel = p.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
-            (rel != "cli.rs" && rel != "main.rs")
+            (!rel.starts_with("cli") && rel != "main.rs")
                 .then(|| (rel, std::fs::read_to_string(&p).unwrap()))
         })
         .collect()

@@ -301,12 +301,17 @@ fn servers_enter_filters_on_that_server_exactly() {
     );
     assert_eq!(m.filter, "server:10.0.0.10");
     assert_eq!(served(&m), ["02:10:00:00:00:0b"]);
-    // Typed, the same filter works; while its address is incomplete nothing matches.
+    // Typed, the same filter works; while its address is incomplete the error is shown in
+    // place and the last valid filter stays applied.
     keys(&mut m, &p, &[KeyCode::Char('/'), KeyCode::Backspace]);
     assert_eq!(m.filter, "server:10.0.0.1");
     assert_eq!(served(&m), ["02:10:00:00:00:0a"]);
     keys(&mut m, &p, &[KeyCode::Backspace, KeyCode::Backspace]);
-    assert!(m.order.is_empty());
+    assert_eq!(m.filter, "server:10.0.0");
+    assert_eq!(m.filter_error.as_ref().map(|e| e.pos), Some(7));
+    assert_eq!(served(&m), ["02:10:00:00:00:0a"]);
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(screen.contains("^ col 8: not an IPv4 address"), "{screen}");
 }
 
 #[test]
@@ -437,6 +442,7 @@ fn every_binding_is_handled() {
                 (When::Timeline, _) => &[KeyCode::Down, KeyCode::Enter, KeyCode::Down],
                 (When::Servers, _) => &[KeyCode::Char('2')],
                 (When::Findings, _) => &[KeyCode::Char('3')],
+                (When::Addresses, _) => &[KeyCode::Char('4')],
             };
             keys(&mut m, SHOWCASE, setup);
             let before = format!("{:?}", snapshot_of(&m));
@@ -455,7 +461,14 @@ fn every_binding_is_handled() {
 /// What a key can change in the model.
 fn snapshot_of(m: &Model) -> impl std::fmt::Debug {
     (
-        (m.quit, m.help, m.probe.open, m.input.clone()),
+        (
+            m.quit,
+            m.help,
+            m.probe.open,
+            m.input.clone(),
+            m.export_input.clone(),
+            m.goto_input.clone(),
+        ),
         (m.paused, m.follow, m.sort, m.screen),
         m.focus,
         m.clients,
@@ -1175,4 +1188,121 @@ mod probe_view {
             }
         }
     }
+}
+
+#[test]
+fn w_writes_the_selected_clients_frames() {
+    let mut m = model(SHOWCASE, expect_legit(), (120, 35));
+    // The second client, 02:10:00:00:00:22.
+    keys(&mut m, SHOWCASE, &[KeyCode::Down, KeyCode::Char('w')]);
+    assert_eq!(
+        m.export_input.as_deref(),
+        Some("dhcpscope-021000000022.pcap")
+    );
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(screen.contains("write frames of 02:10:00:00:00:22 to: dhcpscope-021000000022.pcap"));
+    let out = std::env::temp_dir().join(format!("dhcpscope-w-{}.pcap", std::process::id()));
+    let name = out.display().to_string();
+    let mut typed = vec![KeyCode::Backspace; "dhcpscope-021000000022.pcap".len()];
+    typed.extend(chars(&name));
+    typed.push(KeyCode::Enter);
+    keys(&mut m, SHOWCASE, &typed);
+    assert_eq!(m.export_input, None);
+    assert!(m.status.starts_with("6 frames written to"), "{}", m.status);
+    // Frames 6-11 of the source, byte for byte.
+    let read = |p: &Path| {
+        let mut src = dhcpscope::source::FileSource::open(p).unwrap();
+        let mut v = Vec::new();
+        while let Some(f) = src.next_frame().unwrap() {
+            v.push((f.number, f.data.to_vec()));
+        }
+        v
+    };
+    let source: Vec<Vec<u8>> = read(Path::new(SHOWCASE))
+        .into_iter()
+        .filter(|(n, _)| (6..=11).contains(n))
+        .map(|(_, d)| d)
+        .collect();
+    let written: Vec<Vec<u8>> = read(&out).into_iter().map(|(_, d)| d).collect();
+    assert_eq!(written, source);
+    let _ = std::fs::remove_file(&out);
+    // Esc cancels.
+    keys(&mut m, SHOWCASE, &[KeyCode::Char('w'), KeyCode::Esc]);
+    assert_eq!(m.export_input, None);
+    assert_eq!(m.status, "export cancelled");
+}
+
+#[test]
+fn addresses_view_and_jump_to_the_holder() {
+    let mut m = model(SHOWCASE, expect_legit(), (120, 35));
+    keys(&mut m, SHOWCASE, &[KeyCode::Char('4')]);
+    assert_eq!(m.screen, Screen::Addresses);
+    let screen = text(render(&m).backend().buffer());
+    // The scenario's holders (captures/README.md): :21 released 10.0.0.131, :22 took the
+    // rogue's 192.168.66.18, :23 holds 10.0.0.133.
+    for row in [
+        ("10.0.0.131", "02:10:00:00:00:21", "release", "10.0.0.1"),
+        ("10.0.0.133", "02:10:00:00:00:23", "expiry", "10.0.0.1"),
+        (
+            "192.168.66.18",
+            "02:10:00:00:00:22",
+            "expiry",
+            "192.168.66.1",
+        ),
+    ] {
+        assert!(
+            screen.lines().any(|l| l.contains(row.0)
+                && l.contains(row.1)
+                && l.contains(row.2)
+                && l.contains(row.3)),
+            "{row:?} in\n{screen}"
+        );
+    }
+    keys(
+        &mut m,
+        SHOWCASE,
+        &[KeyCode::Down, KeyCode::Down, KeyCode::Enter],
+    );
+    assert_eq!(m.screen, Screen::Clients);
+    assert_eq!(
+        m.selected_client().unwrap().mac_string(),
+        "02:10:00:00:00:22"
+    );
+}
+
+#[test]
+fn colon_goes_to_a_frame() {
+    let mut m = model(SHOWCASE, expect_legit(), (120, 35));
+    // Frame 13 is the legit NAK to :23's INIT-REBOOT (captures/README.md).
+    keys(&mut m, SHOWCASE, &[KeyCode::Char(':')]);
+    keys(&mut m, SHOWCASE, &chars("13"));
+    let screen = format!("{:?}", render(&m).backend());
+    assert!(screen.contains("go to frame: 13"), "{screen}");
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
+    assert_eq!(
+        m.selected_client().unwrap().mac_string(),
+        "02:10:00:00:00:23"
+    );
+    let r = m.selected_message().unwrap();
+    assert_eq!((r.frame, r.type_name().as_ref()), (13, "NAK"));
+    assert_eq!(m.status, "frame 13");
+    // A hidden client is shown: the filter is cleared.
+    keys(
+        &mut m,
+        SHOWCASE,
+        &[KeyCode::Esc, KeyCode::Esc, KeyCode::Char('/')],
+    );
+    keys(&mut m, SHOWCASE, &chars("kind:inform"));
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter, KeyCode::Char(':')]);
+    keys(&mut m, SHOWCASE, &chars("2"));
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
+    assert_eq!(
+        m.selected_client().unwrap().mac_string(),
+        "02:10:00:00:00:21"
+    );
+    assert_eq!(m.selected_message().unwrap().frame, 2);
+    keys(&mut m, SHOWCASE, &[KeyCode::Char(':')]);
+    keys(&mut m, SHOWCASE, &chars("999"));
+    keys(&mut m, SHOWCASE, &[KeyCode::Enter]);
+    assert_eq!(m.status, "frame 999 is no DHCP message of any client");
 }

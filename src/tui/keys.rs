@@ -29,6 +29,10 @@ pub enum Action {
     Back,
     /// Back, and on the list, clear the filter.
     Escape,
+    /// Write the selected client's frames to a pcap file named in a prompt.
+    Export,
+    /// Go to a frame number typed in a prompt.
+    GoToFrame,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +114,7 @@ pub enum When {
     Timeline,
     Servers,
     Findings,
+    Addresses,
 }
 
 impl When {
@@ -120,6 +125,7 @@ impl When {
             When::Timeline => p.screen == Screen::Clients && p.focus == Pane::Timeline,
             When::Servers => p.screen == Screen::Servers,
             When::Findings => p.screen == Screen::Findings,
+            When::Addresses => p.screen == Screen::Addresses,
         }
     }
 }
@@ -218,6 +224,13 @@ pub const BINDINGS: &[Binding] = &[
         hint: |_| Some("Enter jump to client and frame"),
     },
     Binding {
+        keys: &[(k(KeyCode::Enter), Action::Open)],
+        when: When::Addresses,
+        label: "Enter (addresses)",
+        help: "the holder's client",
+        hint: |_| Some("Enter holder's client"),
+    },
+    Binding {
         keys: &[(c('p'), Action::Probe)],
         when: When::Anywhere,
         label: "p",
@@ -230,8 +243,22 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(c('/'), Action::Filter)],
         when: When::Anywhere,
         label: "/",
-        help: "filter: MAC, IP, hostname, message type, server",
+        help: "filter: mac: ip: host: server: … and/or/not",
         hint: |p| (p.screen == Screen::Clients && p.focus == Pane::Clients).then_some("/ filter"),
+    },
+    Binding {
+        keys: &[(c(':'), Action::GoToFrame)],
+        when: When::Anywhere,
+        label: ":",
+        help: "go to frame number (prompt)",
+        hint: |_| None,
+    },
+    Binding {
+        keys: &[(c('w'), Action::Export)],
+        when: When::Clients,
+        label: "w",
+        help: "write this client's frames to a pcap file",
+        hint: |_| None,
     },
     Binding {
         keys: &[(c('s'), Action::Sort)],
@@ -252,10 +279,11 @@ pub const BINDINGS: &[Binding] = &[
             (c('1'), Action::Show(Screen::Clients)),
             (c('2'), Action::Show(Screen::Servers)),
             (c('3'), Action::Show(Screen::Findings)),
+            (c('4'), Action::Show(Screen::Addresses)),
         ],
         when: When::Anywhere,
-        label: "1  2  3",
-        help: "clients, servers, findings",
+        label: "1  2  3  4",
+        help: "clients, servers, findings, addresses",
         hint: |p| {
             (p.screen == Screen::Clients && p.focus == Pane::Clients)
                 .then_some("1 clients 2 servers 3 findings")
@@ -349,6 +377,7 @@ mod tests {
             When::Timeline => (Screen::Clients, Pane::Timeline),
             When::Servers => (Screen::Servers, Pane::Clients),
             When::Findings => (Screen::Findings, Pane::Clients),
+            When::Addresses => (Screen::Addresses, Pane::Clients),
         };
         Place {
             screen,

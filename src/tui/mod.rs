@@ -24,7 +24,7 @@ pub use model::{Cmd, Model, Msg, SourceKind};
 pub use reader::Speed;
 pub use runtime::{TuiError, load_model, run, run_cmds};
 pub use update::update;
-pub use view::view;
+pub use view::{set_utc, view};
 
 use crate::analysis::Expectations;
 use std::path::PathBuf;
@@ -47,6 +47,8 @@ pub enum TuiInput {
 pub struct TuiConfig {
     pub input: TuiInput,
     pub expectations: Expectations,
+    /// Show times in UTC instead of the local zone (`TZ` respected).
+    pub utc: bool,
 }
 
 /// `s` with what a terminal must not get raw (C0 and C1 controls, DEL, bidi and zero-width

@@ -31,6 +31,8 @@ pub enum Msg {
     ProbeXid(u32),
     /// The probe ended: its verdict, or why it could not run.
     ProbeDone(Result<ProbeOutcome, String>),
+    /// An export (`w`) finished: frames written and where, or why not.
+    Exported(Result<(u64, std::path::PathBuf), String>),
 }
 
 /// What `update` asks of the runtime.
@@ -45,6 +47,12 @@ pub enum Cmd {
     /// Run this probe on the probe thread (the form was submitted); the answers come back as
     /// [`Msg::ProbeXid`] and [`Msg::ProbeDone`].
     Probe(Box<crate::probe::Plan>),
+    /// Write the frames of the client with this hardware address from the source file to
+    /// `out` (`w`); the answer is [`Msg::Exported`].
+    Export {
+        chaddr: Vec<u8>,
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +71,8 @@ pub enum Screen {
     Clients,
     Servers,
     Findings,
+    /// Lease history: who held which address when (`4`).
+    Addresses,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -187,6 +197,17 @@ pub struct Model {
     /// The filter being typed (`/`), applied as it is typed.
     pub input: Option<String>,
     pub filter: String,
+    /// The file name being typed for `w` (export the selected client's frames).
+    pub export_input: Option<String>,
+    /// The frame number being typed for `:` (go to frame).
+    pub goto_input: Option<String>,
+    /// The applied filter: the last text that parsed.
+    pub filter_expr: crate::filter::Filter,
+    /// Why the typed text does not parse (shown in place while typing).
+    pub filter_error: Option<crate::filter::ParseError>,
+    /// The clients' searchable text for bare words, with the packet count it was built at
+    /// (built on the first bare word, rebuilt when the model has changed).
+    pub word_index: Option<(u64, crate::filter::WordIndex)>,
     pub sort: Sort,
     pub follow: bool,
     /// Filtered and sorted client indices.
@@ -197,6 +218,9 @@ pub struct Model {
     pub timeline_scroll: usize,
     pub detail: Option<Detail>,
     pub servers: ListState,
+    /// The Addresses screen: its selection, and the holdings (recomputed with the findings).
+    pub addresses: ListState,
+    pub holdings: Vec<crate::leases::Holding>,
     pub findings: ListState,
     /// Findings, worst first.
     pub findings_order: Vec<usize>,
@@ -261,6 +285,11 @@ impl Model {
             quit: false,
             input: None,
             filter: String::new(),
+            export_input: None,
+            goto_input: None,
+            filter_expr: crate::filter::Filter::default(),
+            filter_error: None,
+            word_index: None,
             sort: Sort::FirstSeen,
             follow: kind == SourceKind::Live,
             order: Vec::new(),
@@ -269,6 +298,8 @@ impl Model {
             timeline_scroll: 0,
             detail: None,
             servers: ListState::default(),
+            addresses: ListState::default(),
+            holdings: Vec::new(),
             findings: ListState::default(),
             findings_order: Vec::new(),
             marks: Vec::new(),

@@ -56,7 +56,9 @@ pub fn run(config: TuiConfig) -> Result<ExitCode, TuiError> {
     let TuiConfig {
         input,
         expectations,
+        utc,
     } = config;
+    super::view::set_utc(utc);
     match input {
         TuiInput::Live {
             interface,
@@ -333,6 +335,22 @@ fn event_loop(
 }
 
 /// Carries out what `update` asked for; `reread` is the file frames are read again from.
+/// `w`: the client's frames (chaddr or Ethernet address) from the source file to `out`.
+fn export_client(source: &Path, chaddr: &[u8], out: &Path) -> Result<u64, String> {
+    use crate::export::{Selection, export};
+    let mac: String = chaddr.iter().map(|b| format!("{b:02x}")).collect();
+    let filter = crate::filter::Filter::parse(&format!("mac:{mac}")).map_err(|e| e.to_string())?;
+    let mut file = crate::source::FileSource::open(source).map_err(|e| e.to_string())?;
+    let w = std::fs::File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    export(
+        &mut file,
+        std::io::BufWriter::new(w),
+        &Selection::Filter(filter),
+    )
+    .map(|s| s.frames)
+    .map_err(|e| e.to_string())
+}
+
 pub fn run_cmds(
     model: &mut Model,
     cmds: Vec<Cmd>,
@@ -357,6 +375,14 @@ pub fn run_cmds(
                     );
                     debug_assert!(more.is_empty());
                 }
+            }
+            Cmd::Export { chaddr, out } => {
+                let result = match reread {
+                    Some(path) => export_client(path, &chaddr, &out),
+                    None => Err("the source cannot be read again".into()),
+                };
+                let more = update(model, Msg::Exported(result.map(|n| (n, out))));
+                debug_assert!(more.is_empty());
             }
             Cmd::ReadFrame(fref) => {
                 let data = match (reread, file.as_mut()) {

@@ -2,7 +2,7 @@
 //! table ([`super::keys`]) to actions. No I/O here: what needs the outside world (reading a
 //! frame again, pausing the reader, giving a batch back) is returned as a [`Cmd`].
 
-use super::filter::{SERVER_FILTER, client_matches, message_matches};
+use super::filter::SERVER_FILTER;
 
 use super::keys::{self, Action, Key, Place, Step};
 use super::ladder::{self, Row};
@@ -120,6 +120,15 @@ pub fn update(m: &mut Model, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::Tick(now) => tick(m, now),
+        Msg::Exported(result) => {
+            m.status = match result {
+                Ok((n, path)) => format!(
+                    "{n} frames written to {}",
+                    crate::escape::escape_str(&path.display().to_string())
+                ),
+                Err(e) => format!("export failed: {}", crate::escape::escape_str(&e)),
+            };
+        }
         Msg::ProbeXid(xid) => m.probe.add_xid(xid),
         Msg::ProbeDone(result) => {
             let layout_before = m.probe.has_line();
@@ -208,11 +217,65 @@ fn key(m: &mut Model, k: KeyEvent) -> Vec<Cmd> {
         m.quit = true;
         return Vec::new();
     }
+    if let Some(digits) = &mut m.goto_input {
+        match k.code {
+            KeyCode::Enter => {
+                let typed = digits.trim().to_owned();
+                m.goto_input = None;
+                match typed.parse::<u64>() {
+                    Ok(n) if n > 0 => go_to_frame(m, n),
+                    _ if typed.is_empty() => {}
+                    _ => {
+                        m.status =
+                            format!("not a frame number: {}", crate::escape::escape_str(&typed))
+                    }
+                }
+            }
+            KeyCode::Esc => m.goto_input = None,
+            KeyCode::Backspace => {
+                digits.pop();
+            }
+            KeyCode::Char(c) if c.is_ascii_digit() => digits.push(c),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if let Some(name) = &mut m.export_input {
+        match k.code {
+            KeyCode::Enter => {
+                let out = std::path::PathBuf::from(name.trim());
+                m.export_input = None;
+                if out.as_os_str().is_empty() {
+                    m.status = "export cancelled: no file name".into();
+                    return Vec::new();
+                }
+                let Some(chaddr) = m.selected_client().map(|c| c.chaddr) else {
+                    return Vec::new();
+                };
+                return vec![Cmd::Export {
+                    chaddr: chaddr.to_vec(),
+                    out,
+                }];
+            }
+            KeyCode::Esc => {
+                m.export_input = None;
+                m.status = "export cancelled".into();
+            }
+            KeyCode::Backspace => {
+                name.pop();
+            }
+            KeyCode::Char(c) if !ctrl(&k) && !c.is_control() => name.push(c),
+            _ => {}
+        }
+        return Vec::new();
+    }
     if let Some(input) = &mut m.input {
         match k.code {
             KeyCode::Enter => {
                 m.input = None;
-                m.status = if m.filter.is_empty() {
+                m.status = if let Some(e) = &m.filter_error {
+                    format!("filter not applied: {e}")
+                } else if m.filter.is_empty() {
                     String::new()
                 } else {
                     format!("{} clients match", m.order.len())
@@ -271,6 +334,19 @@ pub fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
             m.probe.form.error = None;
         }
         Action::Filter => m.input = Some(m.filter.clone()),
+        Action::GoToFrame => m.goto_input = Some(String::new()),
+        Action::Export => match (m.source_kind, m.selected_client()) {
+            (_, None) => m.status = "no client selected".into(),
+            (SourceKind::File, Some(c)) => {
+                let mac = c.mac_string().replace(':', "");
+                m.export_input = Some(format!("dhcpscope-{mac}.pcap"));
+            }
+            (_, Some(_)) => {
+                m.status = "export reads the frames again from the file: not possible on a stream \
+                            (save it with -w, or capture to a file and open that)"
+                    .into();
+            }
+        },
         Action::Pause => {
             if m.ended.is_none() {
                 m.paused = !m.paused;

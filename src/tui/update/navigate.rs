@@ -142,8 +142,10 @@ pub(super) fn decoded(fref: &FrameRef, ts: Timestamp, digits: u8, data: &[u8]) -
 
 pub(super) fn set_filter(m: &mut Model, f: String) {
     m.filter = f;
-    m.order_stale = true;
-    refresh_order(m);
+    if super::super::filter::apply_text(m) {
+        m.order_stale = true;
+        refresh_order(m);
+    }
 }
 
 /// How far a step moves in a pane `page` rows high.
@@ -201,6 +203,28 @@ pub(super) fn open(m: &mut Model) -> Vec<Cmd> {
             Vec::new()
         }
         Screen::Findings => jump_to_finding(m),
+        Screen::Addresses => {
+            // The holder's client, with its timeline.
+            if let Some(h) = m.holdings.get(m.addresses.pos) {
+                let mac = h.mac.clone();
+                let found = m
+                    .order
+                    .iter()
+                    .position(|&i| m.analysis.clients[i].mac_string() == mac);
+                m.screen = Screen::Clients;
+                m.focus = Pane::Clients;
+                match found {
+                    Some(pos) => {
+                        m.clients.pos = pos;
+                        let hh = heights(m);
+                        m.clients.visible(hh.clients);
+                        client_changed(m);
+                    }
+                    None => m.status = format!("{mac} is hidden by the filter"),
+                }
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -233,6 +257,10 @@ pub(super) fn move_by(m: &mut Model, step: Step) {
         (Screen::Findings, _) => {
             let len = m.findings_order.len();
             m.findings.step(delta(step, h.table), len, h.table);
+        }
+        (Screen::Addresses, _) => {
+            let len = m.holdings.len();
+            m.addresses.step(delta(step, h.table), len, h.table);
         }
         (Screen::Clients, Pane::Clients) => {
             let before = m.clients.pos;
@@ -292,11 +320,45 @@ pub(super) fn jump_to_finding(m: &mut Model) -> Vec<Cmd> {
         m.status = "this finding names no client".into();
         return Vec::new();
     };
+    show_frame(m, ci, frame);
+    Vec::new()
+}
+
+/// `:N` (go to frame): the client whose kept messages hold frame N (its own number first,
+/// then a folded retransmission's range), with that message selected.
+pub(super) fn go_to_frame(m: &mut Model, fr: u64) {
+    let a = &m.analysis;
+    let exact = |c: &Client| {
+        c.exchanges
+            .iter()
+            .any(|e| e.messages.iter().any(|r| r.frame == fr))
+    };
+    let folded = |c: &Client| {
+        c.exchanges.iter().any(|e| {
+            e.messages
+                .iter()
+                .any(|r| (r.frame..=r.last_frame).contains(&fr))
+        })
+    };
+    let client = a
+        .clients
+        .iter()
+        .position(exact)
+        .or_else(|| a.clients.iter().position(folded));
+    match client {
+        Some(ci) => show_frame(m, ci, Some(fr)),
+        None => m.status = format!("frame {fr} is no DHCP message of any client"),
+    }
+}
+
+/// Selects client `ci` (clearing a filter that hides it) and, in its timeline, the message
+/// of frame `frame`.
+fn show_frame(m: &mut Model, ci: usize, frame: Option<u64>) {
     if !m.order.contains(&ci) {
         set_filter(m, String::new());
     }
     let Some(pos) = m.order.iter().position(|&i| i == ci) else {
-        return Vec::new();
+        return;
     };
     m.screen = Screen::Clients;
     user_moved(m);
@@ -321,7 +383,6 @@ pub(super) fn jump_to_finding(m: &mut Model) -> Vec<Cmd> {
             None => format!("frame {fr} is not in this client's kept messages"),
         };
     }
-    Vec::new()
 }
 
 /// `n`/`N`: the next client (list) or next matching message (timeline), wrapping.
@@ -333,8 +394,7 @@ pub(super) fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
     if len == 0 {
         return Vec::new();
     }
-    let p = m.filter.to_lowercase();
-    if m.focus == Pane::Clients || p.is_empty() {
+    if m.focus == Pane::Clients || m.filter_expr.is_empty() {
         let pos = if forward {
             (m.clients.pos + 1) % len
         } else {
@@ -348,7 +408,6 @@ pub(super) fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
         return Vec::new();
     }
     // Walk messages from the cursor, crossing into the next clients of the list.
-    let mut scratch = String::new();
     let start_client = m.clients.pos;
     let mut cpos = start_client;
     let mut mpos = m.timeline.pos as isize;
@@ -365,7 +424,8 @@ pub(super) fn next_match(m: &mut Model, forward: bool) -> Vec<Cmd> {
         };
         while (0..n).contains(&i) {
             if let Row::Message { ex, msg } = l.rows[l.messages[i as usize]]
-                && message_matches(&c.exchanges[ex].messages[msg], &p, &mut scratch)
+                && m.filter_expr
+                    .matches_message(&c.exchanges[ex].messages[msg])
             {
                 if cpos != m.clients.pos {
                     m.clients.pos = cpos;

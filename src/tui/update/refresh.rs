@@ -61,6 +61,9 @@ pub fn refresh_findings(m: &mut Model) {
     m.findings.clamp(len, h);
     let len = m.analysis.servers.len();
     m.servers.clamp(len, h);
+    m.holdings = crate::leases::holdings(&m.analysis);
+    let len = m.holdings.len();
+    m.addresses.clamp(len, h);
     m.order_stale = true;
     refresh_order(m);
 }
@@ -72,12 +75,8 @@ pub fn refresh_order(m: &mut Model) {
     }
     m.order_stale = false;
     let selected = m.selected_client_index();
-    let p = m.filter.to_lowercase();
+    let mut order = super::super::filter::matching_clients(m);
     let a = &m.analysis;
-    let mut scratch = String::new();
-    let mut order: Vec<usize> = (0..a.clients.len())
-        .filter(|&i| client_matches(&a.clients[i], &p, &mut scratch))
-        .collect();
     let c = &a.clients;
     match m.sort {
         Sort::FirstSeen => {}

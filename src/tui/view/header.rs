@@ -88,11 +88,13 @@ pub(super) fn draw_header(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
     }
     let left: usize = l2.iter().map(Span::width).sum();
     let clock_text = m.clock.or(a.last_ts).map(|c| {
-        let full = clock(c);
+        let zone = zone_name(Some(c));
+        let full = format!("{} {zone}", clock(c));
         if left + full.len() + 2 <= width {
             full
         } else {
-            full.get(11..).unwrap_or(&full).to_owned()
+            // Narrow: the time of day to the second, still with its zone.
+            format!("{} {zone}", hms(c))
         }
     });
     f.render_widget(para(vec![l1, Line::from(l2)]), area);

@@ -19,7 +19,6 @@ mod probe_form;
 mod servers;
 mod timeline;
 
-use super::filter::message_matches;
 use super::ladder::{self, Row, arrow_label, exchange_label, outcome_is_bad};
 use super::layout::{centered, chrome_rows, clients_box_height, header_rows, heights, table_split};
 use super::model::{DetailContent, Model, Pane, Screen, SourceKind};
@@ -42,6 +41,7 @@ use header::{draw_header, draw_probe_line};
 use help::{draw_fatal, draw_help};
 use probe_form::draw_probe_form;
 use servers::draw_servers;
+mod addresses;
 
 /// Styles, with or without colour (NO_COLOR).
 #[derive(Clone, Copy)]
@@ -164,6 +164,7 @@ pub fn view(m: &Model, f: &mut Frame) {
         Screen::Clients => draw_clients_screen(m, f, body, t),
         Screen::Servers => draw_servers(m, f, body, t),
         Screen::Findings => draw_findings(m, f, body, t),
+        Screen::Addresses => addresses::draw_addresses(m, f, body, t),
     }
     draw_footer(m, f, footer, t);
     if m.probe.open {
@@ -177,8 +178,68 @@ pub fn view(m: &Model, f: &mut Frame) {
     }
 }
 
+/// Times are shown in UTC unless the runtime says local (`run` sets it from `--utc`; models
+/// built without the runtime, as tests do, stay in UTC so their screens do not depend on the
+/// machine's zone).
+static SHOW_UTC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Show times in UTC (`true`) or in the local zone (`TZ`, else /etc/localtime).
+pub fn set_utc(utc: bool) {
+    SHOW_UTC.store(utc, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The local zone's offset from UTC at `secs` and its abbreviation, from the C library
+/// (`localtime_r` honours `TZ`).
+fn local_offset(secs: i64) -> Option<(i64, String)> {
+    let t = libc::time_t::try_from(secs).ok()?;
+    // SAFETY: `tm` is plain data that localtime_r fills; both pointers are valid for the call.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::localtime_r(&t, &mut tm) };
+    if r.is_null() {
+        return None;
+    }
+    let zone = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null tm_zone points to a NUL-terminated static string of the C library.
+        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    // `c_long`: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    let offset = i64::from(tm.tm_gmtoff);
+    Some((offset, zone))
+}
+
+/// `ts` moved into the shown zone (same instant's wall clock), and the zone's name.
+pub(super) fn shown(ts: Timestamp) -> (Timestamp, String) {
+    if SHOW_UTC.load(std::sync::atomic::Ordering::Relaxed) || !ts.is_known() {
+        return (ts, "UTC".into());
+    }
+    match local_offset(ts.secs) {
+        Some((off, zone)) => (
+            Timestamp {
+                secs: ts.secs + off,
+                nanos: ts.nanos,
+            },
+            if zone.is_empty() {
+                format!("{off:+}s")
+            } else {
+                crate::escape::escape_str(&zone)
+            },
+        ),
+        None => (ts, "UTC".into()),
+    }
+}
+
+/// The zone times are shown in, for the header (at the capture's clock).
+pub(super) fn zone_name(at: Option<Timestamp>) -> String {
+    shown(at.unwrap_or_default()).1
+}
+
 pub(super) fn clock(ts: Timestamp) -> String {
-    let s = ts.rfc3339(3).to_string();
+    let s = shown(ts).0.rfc3339(3).to_string();
     // 2026-11-28T02:31:00.123Z → 2026-11-28 02:31:00.123
     s.trim_end_matches('Z').replacen('T', " ", 1)
 }
@@ -189,7 +250,7 @@ pub(super) fn hms(ts: Timestamp) -> String {
 }
 
 pub(super) fn hms_digits(ts: Timestamp, digits: u8) -> String {
-    let s = ts.rfc3339(digits).to_string();
+    let s = shown(ts).0.rfc3339(digits).to_string();
     let s = s.trim_end_matches('Z');
     s.get(11..).unwrap_or(s).to_owned()
 }

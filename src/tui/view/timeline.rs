@@ -177,8 +177,6 @@ pub(super) fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
     let mut lines = vec![head.into_line(Style::new())];
     let rows = inner.height.saturating_sub(1) as usize;
     let selected_row = l.messages.get(m.timeline.pos).copied();
-    let p = m.filter.to_lowercase();
-    let mut scratch = String::new();
     for (ri, row) in l.rows.iter().enumerate().skip(m.timeline_scroll).take(rows) {
         let mut c = Cells::new(w);
         let extra = if Some(ri) == selected_row {
@@ -239,7 +237,7 @@ pub(super) fn draw_timeline(m: &Model, f: &mut Frame, area: Rect, t: Theme) {
                 if probe {
                     label.insert_str(0, "probe ");
                 }
-                if !p.is_empty() && message_matches(r, &p, &mut scratch) {
+                if m.filter_expr.matches_message(r) {
                     label.push_str(" ◆");
                 }
                 if r.is_reply() {

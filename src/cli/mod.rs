@@ -2,6 +2,8 @@
 //! arguments are validated here and converted into the domain configuration the library takes
 //! ([`TuiConfig`], [`ProbeConfig`] via `TryFrom<&ProbeArgs>`, [`Expectations`]).
 
+pub mod manpage;
+
 use crate::analysis::config::{self, Expectations};
 use crate::probe::plan::{self, PlanError, ProbeConfig, Rounds, defaults};
 use crate::probe::{Format, Mode, Plan};
@@ -66,6 +68,10 @@ pub struct TuiArgs {
     pub write: Option<PathBuf>,
     #[command(flatten)]
     pub expect: ExpectArgs,
+    /// Show times in UTC (default: the local zone, from TZ or /etc/localtime; the header
+    /// names the zone).
+    #[arg(long)]
+    pub utc: bool,
 }
 
 /// Arguments that parse but cannot be used.
@@ -109,6 +115,7 @@ impl TryFrom<&TuiArgs> for TuiConfig {
         Ok(TuiConfig {
             input,
             expectations: Expectations::try_from(&a.expect)?,
+            utc: a.utc,
         })
     }
 }
@@ -124,13 +131,18 @@ pub enum Command {
     /// Run as a sensor: capture continuously, serve Prometheus metrics, stream findings as
     /// JSON lines (SIGHUP reloads expectations; SIGTERM stops with a final flush).
     Watch(WatchArgs),
+    /// Write the frames of selected DHCP packets to a pcap file, byte-identical to the input.
+    Export(ExportArgs),
+    /// Who held which address when: lease history from ACK, renewals, RELEASE, DECLINE, NAK, expiry.
+    Leases(LeasesArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff): the top page, or a subcommand's (`dhcpscope man report`);
+    /// `--dir OUT` writes them all as dhcpscope.1, dhcpscope-report.1, …
+    Man(ManArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,6 +172,10 @@ pub struct ReportArgs {
     /// Stop after this many DHCP packets.
     #[arg(short = 'c', long, value_name = "COUNT")]
     pub count: Option<u64>,
+    /// Show only the clients this filter expression keeps (and the findings about them);
+    /// see FILTER EXPRESSIONS in dhcpscope(1) and docs/tui.md.
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
 }
 
 /// Live capture (`-i`) instead of a file: needs CAP_NET_RAW (see docs/privileges.md).
@@ -168,13 +184,9 @@ pub struct CaptureArgs {
     /// Capture live on this interface (promiscuous; DHCP untagged, 802.1Q and QinQ).
     #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Option<String>,
-    /// BPF capture filter replacing the default DHCP filter.
-    #[arg(
-        short = 'f',
-        long = "filter",
-        value_name = "BPF",
-        requires = "interface"
-    )]
+    /// BPF filter (libpcap syntax). Live: replaces the default DHCP capture filter. With -r:
+    /// only the file's frames it accepts are read (as `tcpdump -r FILE BPF`).
+    #[arg(short = 'f', long = "bpf", value_name = "BPF")]
     pub filter: Option<String>,
     /// Also save the captured frames to this pcap file (valid even after Ctrl-C).
     #[arg(
@@ -249,6 +261,10 @@ pub struct DecodeArgs {
     /// Stop after this many DHCP packets.
     #[arg(short = 'c', long, value_name = "COUNT")]
     pub count: Option<u64>,
+    /// Print only the packets this filter expression keeps (packet terms: mac: ip: host:
+    /// vlan: server: vendor: circuit: and words, with and/or/not).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -267,6 +283,85 @@ impl ExpectArgs {
             self.slow_ms,
         )
     }
+}
+
+// ------------------------------------------------------------------ export --
+
+/// `dhcpscope export -r IN -w OUT (--mac M | --xid X | --filter EXPR)`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(clap::ArgGroup::new("select").required(true).args(["mac", "xid", "display_filter"])),
+    after_help = "Examples:\n  dhcpscope export -r day.pcapng -w client.pcap --mac 0200.0000.0202\n  dhcpscope export -r day.pcap -w x.pcap --xid 0x3daf271d\n  dhcpscope export -r day.pcap -w rogue.pcap --filter 'server:192.168.66.1'\n\nThe output is a pcap file with the input's link type; each frame is written as captured (same bytes, lengths and time).\nExit status: 0 written, 2 bad arguments, 3 unreadable input or unwritable output."
+)]
+pub struct ExportArgs {
+    /// pcap or pcapng file to read, `-` for standard input.
+    #[arg(short = 'r', long = "read", value_name = "IN")]
+    pub read: PathBuf,
+    /// pcap file to write.
+    #[arg(short = 'w', long = "write", value_name = "OUT")]
+    pub write: PathBuf,
+    /// The packets of this client (chaddr or Ethernet address; any notation, or a prefix).
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    /// The packets of this transaction id (hex with 0x, or decimal).
+    #[arg(long, value_name = "XID")]
+    pub xid: Option<String>,
+    /// The packets this filter expression keeps (packet terms).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub display_filter: Option<String>,
+    /// BPF filter applied to the input first (libpcap syntax).
+    #[arg(short = 'f', long = "bpf", value_name = "BPF")]
+    pub bpf: Option<String>,
+}
+
+/// A transaction id: `0x3daf271d` or decimal.
+pub fn parse_xid(s: &str) -> Option<u32> {
+    let s = s.trim();
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+// --------------------------------------------------------------------- man --
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  dhcpscope man report | man -l -\n  dhcpscope man --dir /usr/local/share/man/man1"
+)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (decode, report, export, leases, probe).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub page: Option<String>,
+    /// Write every page into this directory instead.
+    #[arg(long, value_name = "OUT", conflicts_with = "page")]
+    pub dir: Option<PathBuf>,
+}
+
+// ------------------------------------------------------------------ leases --
+
+/// `dhcpscope leases -r FILE [--ip IP|CIDR] [--mac MAC] [--at TIME] [--format F]`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  dhcpscope leases -r day.pcap --ip 10.0.0.77 --at 14:03\n  dhcpscope leases -r day.pcap --mac 0200.0000.0202 --format json\n  dhcpscope leases -r day.pcap --ip 10.0.0.0/24 --format csv\n\nA holding starts at an ACK with an address and lasts the lease; later ACKs extend it; the client's RELEASE or DECLINE, a NAK to it, or expiry end it. OVERLAP marks holders of one address whose times overlap.\nExit status: 0 read, 2 bad arguments, 3 unreadable input."
+)]
+pub struct LeasesArgs {
+    /// pcap or pcapng file to read, `-` for standard input.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: PathBuf,
+    /// Only this address or network.
+    #[arg(long, value_name = "IP|CIDR")]
+    pub ip: Option<String>,
+    /// Only this client (any notation, or a prefix).
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    /// Only holdings in force at this time: RFC 3339, epoch seconds, or HH:MM[:SS] (UTC, on
+    /// the capture's first day).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 // ------------------------------------------------------------------- probe --
