@@ -196,6 +196,19 @@ impl PacketBatch {
         });
     }
 
+    /// The record of one frame read again (the TUI's detail view), decoded as the reader
+    /// decodes every frame; `None` when it is not one UDP datagram (a datagram reassembled from
+    /// several IPv4 fragments cannot be decoded from one of them).
+    pub fn of_frame(frame: &RawFrame<'_>) -> Option<PacketBatch> {
+        let mut decoder = crate::frame::FrameDecoder::new();
+        let crate::frame::Decoded::Udp(udp) = decoder.decode(frame) else {
+            return None;
+        };
+        let mut batch = PacketBatch::default();
+        batch.push(frame, &udp, false);
+        Some(batch)
+    }
+
     /// The view of record `p` (one of this batch's): the DHCP message decoded from its payload.
     pub fn packet(&self, p: &PacketMeta) -> Packet<'_> {
         let payload = self.buf.get(p.payload.range()).unwrap_or_default();

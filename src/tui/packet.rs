@@ -8,7 +8,6 @@ use crate::dhcp::{Area, MAGIC_COOKIE};
 use crate::dissect::{Dissection, Dissector};
 use crate::dissect::{FieldValue, HeaderText, WarningSource};
 use crate::escape::{escape_bytes, escape_str};
-use crate::frame::{Decoded, FrameDecoder};
 use crate::pipeline::PacketBatch;
 use crate::source::RawFrame;
 use crate::time::Timestamp;
@@ -68,13 +67,8 @@ pub fn decode_frame(r: &FrameRef, ts: Timestamp, ts_digits: u8, data: &[u8]) -> 
         orig_len: r.orig_len,
         data,
     };
-    let mut decoder = FrameDecoder::new();
-    let Decoded::Udp(udp) = decoder.decode(&raw) else {
-        return None;
-    };
     // The same record and view every consumer of the read path takes.
-    let mut batch = PacketBatch::default();
-    batch.push(&raw, &udp, false);
+    let batch = PacketBatch::of_frame(&raw)?;
     let packet = batch.packet(batch.packets.first()?);
     let mut dissector = Dissector::new();
     let d = dissector.dissect(&packet);
