@@ -7,7 +7,7 @@ use super::link::{Link, LinkError, after};
 use crate::craft::{BROADCAST_MAC, UdpEndpoints, udp_frame};
 use crate::dhcp::options::{self as opt, MessageType};
 use crate::dhcp::{Message, MessageBuilder};
-use crate::frame::{Decoded, FrameDecoder, UdpFrame};
+use crate::pipeline::{PacketBatch, UdpMeta};
 use crate::source::{RawFrame, SourceError, linktype};
 use crate::time::Timestamp;
 use std::net::Ipv4Addr;
@@ -118,7 +118,7 @@ impl FakeServer {
     }
 
     /// The frame it answers `req` with, if any.
-    pub fn answer(&self, udp: &UdpFrame<'_>, m: &Message<'_>) -> Option<Vec<u8>> {
+    pub fn answer(&self, udp: &UdpMeta, m: &Message<'_>) -> Option<Vec<u8>> {
         if m.op != 1 {
             return None;
         }
@@ -236,17 +236,21 @@ impl FakeLink {
             orig_len: frame.len() as u32,
             data: frame,
         };
-        let mut dec = FrameDecoder::new();
-        let Decoded::Udp(udp) = dec.decode(&raw) else {
+        // The scripted servers read the request as every consumer does: through the pipeline.
+        let Some(batch) = PacketBatch::of_frame(&raw) else {
             return;
         };
-        let m = Message::decode(udp.payload);
+        let Some(meta) = batch.packets.first() else {
+            return;
+        };
+        let packet = batch.packet(meta);
+        let (udp, m) = (&packet.udp, &packet.dhcp);
         let now = self.now;
         let answers: Vec<(Duration, Vec<u8>)> = self
             .servers
             .iter()
             .filter(|s| s.from <= now && now < s.until)
-            .filter_map(|s| s.answer(&udp, &m).map(|f| (s.delay, f)))
+            .filter_map(|s| s.answer(udp, m).map(|f| (s.delay, f)))
             .collect();
         for (delay, f) in answers {
             self.inject(delay, f);
